@@ -1,0 +1,361 @@
+"""Reading and writing spec YAML.
+
+Reading uses rapidyaml (C++): 20-40x faster than ruamel.yaml with libyaml on large specs
+(docs/performance.md). We resolve scalars ourselves, strictly: a spec is JSON data, so
+only the JSON-compatible subset of YAML is accepted, and any *unquoted* scalar that YAML
+1.1 and 1.2 readers decode differently (`0200000`, `yes`, `2023-09-27`, `1_000`, `0x1F`)
+is reported, because the same file would mean different things to other tools. A code
+table read as numbers by one reader and strings by another is how a whole table of
+return codes silently disappears.
+
+Locations: rapidyaml does not keep line/column per node, so `Locator` uses ruamel.yaml's
+composer to map a JSON pointer to `line:col`, lazily and only when a finding needs it.
+Writing (the importer, overlays) uses ruamel.yaml, which keeps key order and comments.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from .diagnostics import AiccgenError, Finding, error, join_pointer, split_pointer
+
+#: Files bigger than this are located with a cheap text scan only, because ruamel.yaml's
+#: composer needs ~5 s per MB.
+_RUAMEL_LOCATE_LIMIT = 2_000_000
+
+_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_FLOAT = re.compile(r"[-+]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_TRUE = frozenset({"true", "True", "TRUE"})
+_FALSE = frozenset({"false", "False", "FALSE"})
+
+#: Plain scalars that other YAML readers turn into something else than the string (or
+#: number) we would read. Each entry: pattern, what others read, advice.
+_AMBIGUOUS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"[-+]?0[0-9]+(?:\.[0-9]*)?"), "a number with a leading zero: YAML 1.1 reads "
+     "octal, YAML 1.2 a decimal, some readers a string"),
+    (re.compile(r"(?i:y|n|yes|no|on|off)"), "a YAML 1.1 boolean"),
+    (re.compile(r"[-+]?0[xXoObB][0-9a-fA-F_]+"), "a hex/octal/binary literal"),
+    (re.compile(r"[-+]?[0-9][0-9_]*_[0-9_]*(?:\.[0-9_]*)?"), "a YAML 1.1 number with underscores"),
+    (re.compile(r"[-+]?[0-9]+(?::[0-5]?[0-9])+(?:\.[0-9]*)?"), "a YAML 1.1 sexagesimal number"),
+    (re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ].*)?"), "a YAML timestamp (a date object)"),
+    (re.compile(r"[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)"), "infinity/NaN, which JSON cannot hold"),
+    (re.compile(r"=|<<"), "a YAML 1.1 special key/value"),
+)
+
+
+@dataclass
+class YamlDocument:
+    """One loaded file: the JSON-compatible data plus what loading noticed."""
+
+    path: str
+    text: str
+    data: Any
+    findings: list[Finding] = field(default_factory=list)
+    _locator: Locator | None = None
+
+    def locate(self, pointer: str) -> tuple[int | None, int | None]:
+        if self._locator is None:
+            self._locator = Locator(self.path, self.text)
+        return self._locator.locate(pointer)
+
+    def place(self, finding: Finding) -> Finding:
+        """Fill in line/col for a finding about this file."""
+        if finding.line is not None:
+            return finding
+        line, col = self.locate(finding.pointer)
+        return finding.located(line, col)
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """Read a spec as UTF-8 (BOM tolerated) or raise a located, readable error."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise AiccgenError(error("file", "no such file", str(p))) from None
+    except IsADirectoryError:
+        raise AiccgenError(error("file", "is a directory, expected a YAML or JSON file", str(p))) from None
+    except OSError as exc:
+        raise AiccgenError(error("file", f"cannot read: {exc.strerror}", str(p))) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise AiccgenError(error("file", "not UTF-8 text", str(p), line=line)) from None
+
+
+def load_yaml(path: str | os.PathLike[str], text: str | None = None) -> YamlDocument:
+    """Parse one YAML (or JSON) file into plain dict/list/str/int/float/bool/None."""
+    path = str(path)
+    if text is None:
+        text = read_text(path)
+    if not text.strip():
+        raise AiccgenError(error("yaml", "the file is empty", path, line=1, col=1))
+    tree = _parse(path, text)
+    doc = YamlDocument(path, text, None)
+    doc.data = _Converter(tree, doc).convert()
+    return doc
+
+
+def _parse(path: str, text: str) -> Any:
+    import ryml
+
+    with _silence_stderr():
+        try:
+            tree = ryml.parse_in_arena(text.encode("utf-8"))
+        except Exception as exc:  # ryml raises its own ExceptionParse/Basic
+            line, col, msg = _ryml_error(exc)
+            detail = _ruamel_syntax_error(text) if len(text) < _RUAMEL_LOCATE_LIMIT else None
+            if detail is not None:
+                line, col, msg = detail
+            raise AiccgenError(error("yaml", f"invalid YAML: {msg}", path, line=line, col=col)) from None
+    return tree
+
+
+def _ryml_error(exc: Exception) -> tuple[int | None, int | None, str]:
+    msg = str(getattr(exc, "msg", "") or exc) or "syntax error"
+    try:
+        loc = exc.errdata_parse.ymlloc  # type: ignore[attr-defined]
+        return int(loc.line), int(loc.col), msg
+    except Exception:
+        return None, None, msg
+
+
+def _ruamel_syntax_error(text: str) -> tuple[int | None, int | None, str] | None:
+    """ruamel.yaml words syntax errors better ("expected ',' or ']'"); use it on the
+    error path for files small enough to re-read."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError
+
+    try:
+        for _ in YAML(typ="rt").compose_all(text):
+            pass
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = " ".join(p for p in (exc.context, exc.problem) if p)
+        if mark is None:
+            return None, None, problem
+        return mark.line + 1, mark.column + 1, problem
+    except Exception:
+        return None
+    return None
+
+
+@contextlib.contextmanager
+def _silence_stderr() -> Iterator[None]:
+    """rapidyaml prints parse errors on fd 2 before raising; our CLI reports them itself.
+
+    fd 2 directly, not sys.stderr: under test runners sys.stderr is a Python object
+    without a file descriptor, while the C++ library still writes to fd 2."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+class _Converter:
+    """rapidyaml tree -> Python data, with strict scalar resolution."""
+
+    def __init__(self, tree: Any, doc: YamlDocument) -> None:
+        import ryml
+
+        self.t = tree
+        self.doc = doc
+        self.none = ryml.NONE
+
+    def convert(self) -> Any:
+        t = self.t
+        root = t.root_id()
+        if t.is_stream(root):
+            docs = self._children(root)
+            if len(docs) != 1:
+                raise AiccgenError(
+                    error("yaml", f"expected one YAML document, found {len(docs)}", self.doc.path, line=1, col=1)
+                )
+            root = docs[0]
+        # Expands aliases and merge keys in C++; a no-op pass when the file has none.
+        t.resolve()
+        return self._node(root, "")
+
+    def _children(self, i: int) -> list[int]:
+        t, out = self.t, []
+        c = t.first_child(i)
+        while c != self.none:
+            out.append(c)
+            c = t.next_sibling(c)
+        return out
+
+    def _node(self, i: int, pointer: str) -> Any:
+        t = self.t
+        if t.is_map(i):
+            out: dict[str, Any] = {}
+            c = t.first_child(i)
+            while c != self.none:
+                key = bytes(t.key(c)).decode("utf-8")
+                child_pointer = join_pointer(pointer, key)
+                if key in out:
+                    self.doc.findings.append(
+                        error("yaml-duplicate-key", f"duplicate key {key!r}: the later value would silently win",
+                              self.doc.path, child_pointer)
+                    )
+                out[key] = self._node(c, child_pointer)
+                c = t.next_sibling(c)
+            return out
+        if t.is_seq(i):
+            items = []
+            c, n = t.first_child(i), 0
+            while c != self.none:
+                items.append(self._node(c, join_pointer(pointer, n)))
+                c, n = t.next_sibling(c), n + 1
+            return items
+        if t.val_is_null(i) and not t.is_val_quoted(i):
+            return None
+        raw = bytes(t.val(i)).decode("utf-8")
+        if t.has_val_tag(i):
+            return self._tagged(bytes(t.val_tag(i)).decode(), raw, pointer)
+        if t.is_val_quoted(i):
+            return raw
+        return self._plain(raw, pointer)
+
+    def _tagged(self, tag: str, raw: str, pointer: str) -> Any:
+        if tag in ("!!str", "tag:yaml.org,2002:str"):
+            return raw
+        if tag in ("!!int", "tag:yaml.org,2002:int") and _INT.fullmatch(raw):
+            return int(raw)
+        if tag in ("!!float", "tag:yaml.org,2002:float") and _FLOAT.fullmatch(raw):
+            return float(raw)
+        self.doc.findings.append(
+            error("yaml-tag", f"unsupported YAML tag {tag} on {raw!r}: specs must be plain JSON data",
+                  self.doc.path, pointer)
+        )
+        return raw
+
+    def _plain(self, raw: str, pointer: str) -> Any:
+        if raw in _NULLS:
+            return None
+        if raw in _TRUE:
+            return True
+        if raw in _FALSE:
+            return False
+        if _INT.fullmatch(raw):
+            return int(raw)
+        if _FLOAT.fullmatch(raw):
+            value = float(raw)
+            if math.isfinite(value):
+                return value
+        for pattern, meaning in _AMBIGUOUS:
+            if pattern.fullmatch(raw):
+                self.doc.findings.append(
+                    error("yaml-ambiguous", f"unquoted {raw!r} is {meaning}; quote it", self.doc.path, pointer)
+                )
+                return raw
+        return raw
+
+
+class Locator:
+    """JSON pointer -> (line, col), 1-based, of the key or item the pointer names."""
+
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self.text = text
+        self._root: Any = None
+        self._failed = False
+
+    def locate(self, pointer: str) -> tuple[int | None, int | None]:
+        try:
+            tokens = split_pointer(pointer)
+        except ValueError:
+            return None, None
+        if len(self.text) > _RUAMEL_LOCATE_LIMIT:
+            return _scan_locate(self.text, tokens)
+        root = self._compose()
+        if root is None:
+            return _scan_locate(self.text, tokens)
+        return _node_locate(root, tokens)
+
+    def _compose(self) -> Any:
+        if self._root is None and not self._failed:
+            from ruamel.yaml import YAML
+
+            try:
+                self._root = YAML(typ="rt").compose(self.text)
+            except Exception:
+                self._failed = True
+        return self._root
+
+
+def _node_locate(node: Any, tokens: list[str]) -> tuple[int | None, int | None]:
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    mark = node.start_mark
+    for token in tokens:
+        if isinstance(node, MappingNode):
+            for key_node, value_node in node.value:
+                if str(key_node.value) == token:
+                    mark = key_node.start_mark
+                    node = value_node
+                    break
+            else:
+                break
+        elif isinstance(node, SequenceNode) and token.isdigit() and int(token) < len(node.value):
+            node = node.value[int(token)]
+            mark = node.start_mark
+        else:
+            break
+    return mark.line + 1, mark.column + 1
+
+
+def _scan_locate(text: str, tokens: list[str]) -> tuple[int | None, int | None]:
+    """Follow block-style keys by indentation: good enough to point into huge files."""
+    lines = text.splitlines()
+    start, indent, found = 0, -1, (1, 1)
+    for token in tokens:
+        for n in range(start, len(lines)):
+            line = lines[n]
+            stripped = line.lstrip(" ")
+            depth = len(line) - len(stripped)
+            if stripped and not stripped.startswith("#") and depth <= indent and n > start:
+                return found
+            key = stripped.split(":", 1)[0].strip().strip("'\"")
+            if depth > indent and key == token and ":" in stripped:
+                found, start, indent = (n + 1, depth + 1), n + 1, depth
+                break
+        else:
+            return found
+    return found
+
+
+def yaml_writer() -> Any:
+    """A ruamel.yaml emitter configured for readable, diff-friendly specs."""
+    from ruamel.yaml import YAML
+
+    y = YAML(typ="rt")
+    y.width = 100
+    y.indent(mapping=2, sequence=4, offset=2)
+    y.preserve_quotes = True
+    return y
+
+
+def dump_yaml(data: Any) -> str:
+    stream = io.StringIO()
+    yaml_writer().dump(data, stream)
+    return stream.getvalue()
