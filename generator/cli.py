@@ -41,6 +41,33 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return ExitCode.FINDINGS if has_errors(findings) else ExitCode.OK
 
 
+def cmd_generate(args: argparse.Namespace) -> int:
+    from .pipeline import generate
+
+    cache_dir = None if args.no_cache else (args.cache_dir or os.path.join(os.path.dirname(
+        os.path.abspath(args.out)), ".aiccgen-cache"))
+    result = generate([args.specs], args.out, check=args.check, templates=args.templates, cache_dir=cache_dir)
+    _print_findings(result.findings, sys.stderr)
+    if has_errors(result.findings):
+        print(f"aiccgen generate: stopped, {_summary(result.findings)}", file=sys.stderr)
+        return ExitCode.FINDINGS
+    if args.check:
+        for change in result.changes:
+            detail = f" ({change.detail})" if change.detail else ""
+            verb = {"add": "missing", "update": "stale", "remove": "would be removed"}[change.kind]
+            print(f"{verb}: {os.path.join(args.out, change.path)}{detail}")
+        if result.changes:
+            print(f"aiccgen generate --check: {len(result.changes)} of {result.files} files out of date; "
+                  f"run `aiccgen generate` and commit the result", file=sys.stderr)
+            return ExitCode.FINDINGS
+        print(f"aiccgen generate --check: {result.files} files up to date", file=sys.stderr)
+        return ExitCode.OK
+    for change in result.changes:
+        print(f"{change.kind:>6} {os.path.join(args.out, change.path)}")
+    print(f"aiccgen generate: {result.files} files, {len(result.changes)} changed", file=sys.stderr)
+    return ExitCode.OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aiccgen",
@@ -55,6 +82,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check specs: OpenAPI validity plus aiccgen's lint rules")
     p.add_argument("specs", nargs="*", metavar="SPEC", help="spec files or folders (default: specs/)")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("generate", help="generate the client, contract tests and docs into the output folder")
+    p.add_argument("--specs", default=DEFAULT_SPECS, help="spec folder or file (default: specs/)")
+    p.add_argument("--out", default=DEFAULT_OUT, help="output folder (default: generated/)")
+    p.add_argument("--check", action="store_true",
+                   help="write nothing; exit 1 listing the files that are out of date")
+    p.add_argument("--templates", metavar="DIR",
+                   help="your template folder: a file there replaces the built-in template of the same name")
+    p.add_argument("--cache-dir", metavar="DIR", help="formatting cache (default: .aiccgen-cache beside --out)")
+    p.add_argument("--no-cache", action="store_true", help="use no formatting cache")
+    p.set_defaults(func=cmd_generate)
     return parser
 
 

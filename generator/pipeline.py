@@ -1,14 +1,25 @@
 """The stages, wired in their one direction: specs -> checked -> IR -> files.
 
 Commands call these functions; each stage takes the previous stage's output and returns
-findings as values, so `validate` can report exactly what `generate` would refuse.
+findings as values, so `validate` reports exactly what `generate` would refuse.
 """
 
 from __future__ import annotations
 
-from .diagnostics import AiccgenError, Finding
-from .lint import lint
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__, ir
+from .build import build_api
+from .diagnostics import AiccgenError, Finding, has_errors
+from .emit import OutputFile, environment, plan
+from .formatting import BlackCache, format_python
+from .lint import lint, place_findings
+from .render import template_sources
 from .specset import SpecSet, load_spec_set
+from .writer import Change, check_tree, write_tree
+
+GENERATOR = f"aiccgen {__version__}"
 
 
 def load_and_lint(targets: list[str]) -> tuple[SpecSet | None, list[Finding]]:
@@ -19,7 +30,57 @@ def load_and_lint(targets: list[str]) -> tuple[SpecSet | None, list[Finding]]:
     return spec_set, lint(spec_set)
 
 
+def build(targets: list[str]) -> tuple[ir.API | None, SpecSet | None, list[Finding]]:
+    """Load, check and build the IR. The IR is None when any error was found."""
+    spec_set, findings = load_and_lint(targets)
+    if spec_set is None or has_errors(findings):
+        return None, spec_set, findings
+    api, build_findings = build_api(spec_set)
+    findings = findings + place_findings(spec_set, build_findings)
+    return (None if has_errors(findings) else api), spec_set, findings
+
+
 def check_specs(targets: list[str]) -> tuple[list[Finding], int]:
     """All findings for the specs named by `targets`, and how many spec files were read."""
-    spec_set, findings = load_and_lint(targets)
+    _api, spec_set, findings = build(targets)
     return findings, len(spec_set.entries) if spec_set else 0
+
+
+@dataclass
+class Generation:
+    findings: list[Finding]
+    changes: list[Change] = field(default_factory=list)
+    files: int = 0
+    black_runs: int = 0
+
+
+def render_files(api: ir.API, templates: str | None, cache: BlackCache) -> dict[str, bytes]:
+    env = environment(templates)
+    outputs = plan(api, env)
+    overridden = bool(templates) and any(
+        s.overridden for s in template_sources(env, {o.template for o in outputs if o.template})
+    )
+    files: dict[str, bytes] = {}
+    for out in outputs:
+        content = out.content
+        if out.python and out.template is not None:
+            # Our templates are black-stable by construction; a user's may not be.
+            content = format_python(content, cache, full=overridden)
+        files[out.path] = content.encode("utf-8")
+    return files
+
+
+def generate(targets: list[str], out_dir: str, *, check: bool = False, templates: str | None = None,
+             cache_dir: str | None = None) -> Generation:
+    api, _spec_set, findings = build(targets)
+    if api is None:
+        return Generation(findings)
+    out = Path(out_dir)
+    cache = BlackCache.load(Path(cache_dir) / "black.json" if cache_dir else None)
+    files = render_files(api, templates, cache)
+    if check:
+        changes = check_tree(out, files, GENERATOR)
+    else:
+        changes = write_tree(out, files, GENERATOR)
+        cache.save()
+    return Generation(findings, changes, len(files), cache.misses)

@@ -1,0 +1,267 @@
+"""IR -> file contents, through one Jinja2 environment.
+
+The environment is strict (StrictUndefined) and guarded: every string that came from a
+spec is an `ir.SpecText`, and printing one without an escaping filter raises. The
+filters produce literals the way black would write them, so generated code is
+black-stable by construction (docs/architecture.md: why we do not run black over
+everything).
+
+A user overrides a single template by putting a file of the same name in their own
+template folder (`--templates DIR`): that folder is searched first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import textwrap
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import jinja2
+
+from .ir import SpecText
+
+BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+if not BUILTIN_TEMPLATES.is_dir():  # installed from a wheel: templates ship inside the package
+    BUILTIN_TEMPLATES = Path(__file__).resolve().parent / "_templates"
+LINE_LENGTH = 88
+
+
+class UnescapedSpecText(jinja2.TemplateError):
+    pass
+
+
+def _finalize(value: Any) -> Any:
+    if isinstance(value, SpecText):
+        raise UnescapedSpecText(
+            f"spec text {str(value)[:60]!r} reached a template without an escaping filter "
+            "(py_str, docstring, comment, md, html, json_str)"
+        )
+    return value
+
+
+# -- Python literals -----------------------------------------------------------------
+
+_SIMPLE_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape_char(ch: str) -> str:
+    if ch in _SIMPLE_ESCAPES:
+        return _SIMPLE_ESCAPES[ch]
+    code = ord(ch)
+    if code < 0x20 or code == 0x7F:
+        return f"\\x{code:02x}"
+    category = unicodedata.category(ch)
+    # Invisible or line-breaking characters (U+2028, zero-width, BOM, surrogates, unassigned)
+    # are written as escapes: readable in review, and no tool can mistake them for layout.
+    if category in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"):
+        return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+    return ch
+
+
+def py_str(value: Any) -> str:
+    """A Python string literal holding exactly `value`, quoted as black quotes it
+    (double quotes unless single quotes need fewer escapes)."""
+    body = "".join(_escape_char(ch) for ch in str(value))
+    if body.count('"') > body.count("'"):
+        return "'" + body.replace("'", "\\'") + "'"
+    return '"' + body.replace('"', '\\"') + '"'
+
+
+def py_value(value: Any) -> str:
+    """A Python literal for JSON-like data (str, int, float, bool, None, list, dict)."""
+    if value is None or isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return py_str(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(py_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{py_str(k)}: {py_value(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"not JSON data: {type(value).__name__}")
+
+
+def py_tuple(items: Iterable[Any]) -> str:
+    """A tuple literal of strings/ints: ("a",) for one item, () for none."""
+    parts = [py_value(x) for x in items]
+    if not parts:
+        return "()"
+    return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+
+
+def py_frozenset(items: Iterable[Any]) -> str:
+    parts = [py_value(x) for x in items]
+    return "frozenset({" + ", ".join(parts) + "})" if parts else "frozenset()"
+
+
+def _clean_text(text: str) -> str:
+    """Text for prose contexts: tabs and odd whitespace become spaces, line ends kept."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    return "".join(" " if unicodedata.category(ch) in ("Zs",) and ch != " " else ch for ch in text)
+
+
+def docstring(text: Any, indent: int = 4, summary: str | None = None) -> str:
+    """A complete docstring literal (with quotes) for `text`, laid out as black leaves it.
+
+    Paragraphs are wrapped to the line length; backslashes, quotes and control characters
+    are escaped, so a description holding triple quotes, backslashes or newlines followed
+    by code stays inert text."""
+    pad = " " * indent
+    paragraphs = [p for p in _paragraphs(_clean_text(str(text or "")))]
+    if summary is not None:
+        paragraphs = [_clean_text(summary)] + paragraphs
+    if not paragraphs:
+        paragraphs = ["(not documented)"]
+    width = max(LINE_LENGTH - indent, 40)
+    lines: list[str] = []
+    for i, para in enumerate(paragraphs):
+        if i:
+            lines.append("")
+        first_width = width - (3 if i == 0 else 0)
+        for item in _items(para):
+            hanging = "  " if item.startswith("- ") else ""
+            wrapped = textwrap.wrap(item, width=first_width, subsequent_indent=hanging, break_long_words=False,
+                                    break_on_hyphens=False) or [""]
+            lines.extend(wrapped)
+            first_width = width
+    escaped = [_docstring_line(line) for line in lines]
+    if len(escaped) == 1 and len(pad) + 6 + len(escaped[0]) <= LINE_LENGTH and not escaped[0].endswith(('"', "\\")):
+        return f'"""{escaped[0]}"""'
+    body = "\n".join((pad + line) if line else "" for line in escaped[1:])
+    return f'"""{escaped[0]}\n' + (body + "\n" if body else "") + f'{pad}"""'
+
+
+def _paragraphs(text: str) -> Iterable[str]:
+    """Blank-line separated blocks; inside a block, lines starting with "- " stay items."""
+    for block in text.split("\n\n"):
+        lines = [" ".join(line.split()) for line in block.split("\n")]
+        merged: list[str] = []
+        for line in lines:
+            if not line:
+                continue
+            if merged and not line.startswith("- "):
+                merged[-1] += " " + line
+            else:
+                merged.append(line)
+        if merged:
+            yield "\n".join(merged)
+
+
+def _items(paragraph: str) -> list[str]:
+    return paragraph.split("\n")
+
+
+def _docstring_line(line: str) -> str:
+    out = []
+    for ch in line:
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == '"':
+            out.append('\\"')
+        else:
+            out.append(_escape_char(ch))
+    text = "".join(out).rstrip()
+    return text
+
+
+def comment(text: Any) -> str:
+    """One line of comment text: newlines and control characters cannot escape it."""
+    out = []
+    for ch in str(text):
+        if ch in "\n\r\t":
+            out.append(" ")
+        elif ch == "\\":
+            out.append(ch)
+        else:
+            out.append(_escape_char(ch))
+    return " ".join("".join(out).split())
+
+
+def md(text: Any) -> str:
+    """Markdown inline text: no HTML, no table breaks, no accidental formatting."""
+    out = []
+    for ch in _clean_text(str(text)):
+        if ch in "\\`*_{}[]<>()#+!|~":
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append(" ")
+        elif ch == "&":
+            out.append("&amp;")
+        else:
+            out.append(_escape_char(ch) if unicodedata.category(ch).startswith("C") else ch)
+    return " ".join("".join(out).split(" ")).strip()
+
+
+def md_block(text: Any) -> str:
+    """Markdown paragraphs: like `md` per paragraph, blank lines kept."""
+    return "\n\n".join(md(p.replace("\n", " ")) for p in _paragraphs(_clean_text(str(text))))
+
+
+def html(text: Any) -> str:
+    from markupsafe import escape
+
+    return str(escape(str(text)))
+
+
+def json_str(value: Any) -> str:
+    """JSON text, safe inside an HTML <script> element too."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") \
+        .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def plain(value: Any) -> str:
+    """Explicitly accept a value as safe (identifiers the IR built, numbers)."""
+    text = str(value)
+    if isinstance(value, SpecText):
+        raise UnescapedSpecText(f"`plain` used on spec text {text[:60]!r}")
+    return text
+
+
+# -- environment ---------------------------------------------------------------------
+
+def make_environment(user_templates: str | Path | None = None) -> jinja2.Environment:
+    search = [str(user_templates)] if user_templates else []
+    search.append(str(BUILTIN_TEMPLATES))
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(search),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+        finalize=_finalize,
+    )
+    env.filters.update(py_str=py_str, py_value=py_value, py_tuple=py_tuple, py_frozenset=py_frozenset,
+                       docstring=docstring, comment=comment, md=md, md_block=md_block, html=html,
+                       json_str=json_str, plain=plain)
+    return env
+
+
+@dataclass(frozen=True)
+class TemplateSource:
+    """Which template files a render used, so a cache can tell when one changed."""
+
+    name: str
+    path: str
+    digest: str
+    overridden: bool
+
+
+def template_sources(env: jinja2.Environment, names: Iterable[str]) -> list[TemplateSource]:
+    out = []
+    loader = env.loader
+    assert isinstance(loader, jinja2.FileSystemLoader)
+    for name in names:
+        for base in loader.searchpath:
+            candidate = Path(base) / name
+            if candidate.is_file():
+                out.append(TemplateSource(name, str(candidate), hashlib.sha256(candidate.read_bytes()).hexdigest(),
+                                          Path(base) != BUILTIN_TEMPLATES))
+                break
+    return out

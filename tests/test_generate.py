@@ -1,0 +1,193 @@
+"""`aiccgen generate`: deterministic, atomic, owned output; --check; template overrides."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import black
+import pytest
+
+from generator import writer
+from generator.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def gen(out: Path, *extra: str, specs: Path = ROOT / "specs") -> int:
+    return main(["generate", "--specs", str(specs), "--out", str(out), "--no-cache", *extra])
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("gen") / "generated"
+    assert gen(out) == 0
+    return out
+
+
+def test_committed_tree_is_current(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["generate", "--check", "--no-cache"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "up to date" in err
+
+
+def test_check_fails_after_a_spec_edit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    specs = tmp_path / "specs"
+    shutil.copytree(ROOT / "specs", specs)
+    out = tmp_path / "generated"
+    assert gen(out, specs=specs) == 0
+    capsys.readouterr()
+    assert gen(out, "--check", specs=specs) == 0
+    text = (specs / "mobile-agent.yaml").read_text()
+    (specs / "mobile-agent.yaml").write_text(text.replace("maxLength: 50", "maxLength: 40", 1).replace(
+        'length: "string (50)"', 'length: "string (40)"', 1))
+    before = tree(out)
+    code = gen(out, "--check", specs=specs)
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "stale: " in captured.out and "mobile_agent.py (+" in captured.out
+    assert "out of date" in captured.err
+    assert tree(out) == before  # --check writes nothing
+
+
+def test_output_is_identical_across_runs_and_hash_seeds(tmp_path: Path, generated: Path) -> None:
+    outs = []
+    for seed in ("0", "12345"):
+        out = tmp_path / f"seed{seed}"
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        subprocess.run([sys.executable, "-m", "generator", "generate", "--out", str(out), "--no-cache"],
+                       cwd=ROOT, env=env, check=True, capture_output=True)
+        outs.append(tree(out))
+    assert outs[0] == outs[1] == tree(generated)
+
+
+def test_only_changed_files_are_rewritten(tmp_path: Path) -> None:
+    specs = tmp_path / "specs"
+    shutil.copytree(ROOT / "specs", specs)
+    out = tmp_path / "generated"
+    assert gen(out, specs=specs) == 0
+    stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    assert gen(out, specs=specs) == 0
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == stamps
+    text = (specs / "isales.yaml").read_text()
+    (specs / "isales.yaml").write_text(text.replace("description: Called number.", "description: The called number.", 1))
+    assert gen(out, specs=specs) == 0
+    changed = {p.name for p in out.rglob("*") if p.is_file() and stamps.get(p) != p.stat().st_mtime_ns}
+    assert changed == {"isales.py", ".aiccgen-manifest.json"}
+
+
+def test_stale_files_go_and_hand_written_files_stay(tmp_path: Path) -> None:
+    specs = tmp_path / "specs"
+    shutil.copytree(ROOT / "specs", specs)
+    out = tmp_path / "generated"
+    assert gen(out, specs=specs) == 0
+    mine = out / "client" / "aicc_client" / "my_helpers.py"
+    mine.write_text("# mine\n")
+    (out / "NOTES.md").write_text("notes\n")
+    (specs / "isales.yaml").unlink()  # the iSales family disappears
+    assert gen(out, specs=specs) == 0
+    assert not (out / "client" / "aicc_client" / "isales.py").exists()
+    assert mine.read_text() == "# mine\n"
+    assert (out / "NOTES.md").read_text() == "notes\n"
+
+
+def test_refuses_to_overwrite_a_file_it_did_not_write(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "generated"
+    target = out / "client" / "aicc_client" / "codes.py"
+    target.parent.mkdir(parents=True)
+    target.write_text("# hand-written\n")
+    assert gen(out) == 3
+    assert "was not written by aiccgen" in capsys.readouterr().err
+    assert target.read_text() == "# hand-written\n"
+    assert not (out / writer.MANIFEST).exists()
+
+
+def test_interrupted_write_leaves_previous_tree_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    specs = tmp_path / "specs"
+    shutil.copytree(ROOT / "specs", specs)
+    out = tmp_path / "generated"
+    assert gen(out, specs=specs) == 0
+    before = tree(out)
+    for name in ("mobile-agent.yaml", "cms.yaml"):
+        path = specs / name
+        path.write_text(path.read_text().replace("description: Called number.", "description: Called no.", 1))
+    (specs / "isales.yaml").unlink()
+    calls = {"n": 0}
+    real = writer._replace
+
+    def interrupted(src: Path, dst: Path) -> None:
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+        real(src, dst)
+
+    monkeypatch.setattr(writer, "_replace", interrupted)
+    from generator.pipeline import generate
+
+    with pytest.raises(KeyboardInterrupt):
+        result = generate([str(specs)], str(out))
+        pytest.fail(f"generate returned instead of being interrupted: {result.findings}")
+    assert calls["n"] == 4
+    assert tree(out) == before
+    monkeypatch.setattr(writer, "_replace", real)
+    assert gen(out, specs=specs) == 0
+    assert not (out / "client" / "aicc_client" / "isales.py").exists()
+
+
+def test_killed_run_is_rolled_back_by_the_next(tmp_path: Path) -> None:
+    out = tmp_path / "generated"
+    assert gen(out) == 0
+    codes = out / "client" / "aicc_client" / "codes.py"
+    original = codes.read_bytes()
+    # What a SIGKILL between the two renames of an update leaves behind:
+    os.replace(codes, codes.with_name(codes.name + ".aiccgen-old"))
+    codes.write_bytes(b"half-written")
+    (out / "client" / "x.py.aiccgen-new").write_bytes(b"staged")
+    writer.recover(out)
+    assert codes.read_bytes() == original
+    assert not list(out.rglob("*.aiccgen-new")) and not list(out.rglob("*.aiccgen-old"))
+
+
+def test_unwritable_output_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    if os.geteuid() == 0:
+        blocker = tmp_path / "file"
+        blocker.write_text("x")
+        out = blocker / "generated"  # a path under a regular file can never be created
+    else:
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        out = locked / "generated"
+    assert gen(out) == 3
+    err = capsys.readouterr().err
+    assert "cannot use the output folder" in err and "Traceback" not in err
+
+
+def test_user_template_overrides_one_template_by_name(tmp_path: Path, generated: Path) -> None:
+    mine = tmp_path / "templates" / "client"
+    mine.mkdir(parents=True)
+    builtin = (ROOT / "templates" / "client" / "code_table.py.j2").read_text()
+    # A user template, deliberately not black-formatted: aiccgen formats it.
+    (mine / "code_table.py.j2").write_text(builtin.replace(
+        "    {{ t | code_table_doc | docstring(4) }}\n",
+        "    {{ t | code_table_doc | docstring(4) }}\n    ORIGIN = 'custom template'\n"))
+    out = tmp_path / "generated"
+    assert gen(out, "--templates", str(tmp_path / "templates")) == 0
+    codes = (out / "client" / "aicc_client" / "codes.py").read_text()
+    assert 'ORIGIN = "custom template"' in codes  # formatted by black: double quotes
+    assert (out / "client" / "aicc_client" / "mobile_agent.py").read_bytes() == \
+        (generated / "client" / "aicc_client" / "mobile_agent.py").read_bytes()
+
+
+def test_generated_python_is_black_formatted(generated: Path) -> None:
+    mode = black.Mode()
+    for path in sorted((generated / "client").rglob("*.py")):
+        text = path.read_text()
+        assert black.format_str(text, mode=mode) == text, f"{path} is not black-formatted"
