@@ -1,0 +1,1 @@
+"""Tests of the client runtime (generator/runtime), the code copied into generated packages."""
