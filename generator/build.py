@@ -687,7 +687,7 @@ class Builder:
         if kind == "http" and str(scheme.get("scheme", "")).lower() == "basic":
             return ir.AuthIR("basic", description, (ir.Credential("username", spec(""), False),
                                                     ir.Credential("password", spec(""), True)))
-        if kind == "apiKey" and scheme.get("in") in ("header", "query", "cookie"):
+        if kind == "apiKey" and scheme.get("in") in ("header", "query"):
             return ir.AuthIR("api-key", description, (ir.Credential("api_key", description, True),),
                              api_key_name=spec(scheme.get("name")), api_key_location=str(scheme.get("in")))
         self._warn("unsupported", f"security scheme type {kind!r} is not supported: the client takes a bearer token",

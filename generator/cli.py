@@ -68,6 +68,45 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .emit import DOCS_DIR, docs_files, environment
+    from .pipeline import GENERATOR, build
+    from .writer import MANIFEST, check_tree, read_manifest, write_tree
+
+    api, _spec_set, findings = build([args.specs])
+    _print_findings(findings, sys.stderr)
+    if api is None:
+        print(f"aiccgen docs: stopped, {_summary(findings)}", file=sys.stderr)
+        return ExitCode.FINDINGS
+    prefix = DOCS_DIR + "/"
+    docs = {o.path[len(prefix):]: o.content.encode("utf-8") for o in docs_files(api, environment(args.templates))}
+    root, files = Path(args.out), docs
+    # generated/docs belongs to the manifest of the `generate` tree around it: write through
+    # that manifest, keeping every other file it lists exactly as it is.
+    owner = read_manifest(root.parent) if root.name == DOCS_DIR and not (root / MANIFEST).is_file() else {}
+    if any(p.startswith(prefix) for p in owner):
+        root = root.parent
+        files = {p: (root / p).read_bytes() for p in owner if not p.startswith(prefix) and (root / p).is_file()}
+        files.update({prefix + p: content for p, content in docs.items()})
+    if args.check:
+        changes = check_tree(root, files, GENERATOR)
+        for change in changes:
+            verb = {"add": "missing", "update": "stale", "remove": "would be removed"}[change.kind]
+            print(f"{verb}: {os.path.join(root, change.path)}")
+        if changes:
+            print(f"aiccgen docs --check: {len(changes)} files out of date; run `aiccgen docs`", file=sys.stderr)
+            return ExitCode.FINDINGS
+        print(f"aiccgen docs --check: {len(docs)} files up to date", file=sys.stderr)
+        return ExitCode.OK
+    changes = write_tree(root, files, GENERATOR)
+    for change in changes:
+        print(f"{change.kind:>6} {os.path.join(root, change.path)}")
+    print(f"aiccgen docs: {len(docs)} files, {len(changes)} changed", file=sys.stderr)
+    return ExitCode.OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aiccgen",
@@ -93,6 +132,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache-dir", metavar="DIR", help="formatting cache (default: .aiccgen-cache beside --out)")
     p.add_argument("--no-cache", action="store_true", help="use no formatting cache")
     p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("docs", help="generate only the code-table docs (Markdown, HTML, JSON, CSV)")
+    p.add_argument("--specs", default=DEFAULT_SPECS, help="spec folder or file (default: specs/)")
+    p.add_argument("--out", default=os.path.join(DEFAULT_OUT, "docs"),
+                   help="docs folder (default: generated/docs/, kept in step with `aiccgen generate`)")
+    p.add_argument("--check", action="store_true",
+                   help="write nothing; exit 1 listing the files that are out of date")
+    p.add_argument("--templates", metavar="DIR",
+                   help="your template folder: a file there replaces the built-in template of the same name")
+    p.set_defaults(func=cmd_docs)
     return parser
 
 

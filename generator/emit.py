@@ -230,4 +230,317 @@ def plan(api: ir.API, env: jinja2.Environment) -> list[OutputFile]:
         render(f"{pkg}/{family.key}.py", "client/family.py.j2", family=family)
     for name, source in runtime_files():
         out.append(OutputFile(f"{pkg}/_runtime/{name}", source, None, True))
+    out.extend(docs_files(api, env))
+    return out
+
+
+# -- code-table docs ---------------------------------------------------------------------
+#
+# `docs_files` lays the code tables out for readers: one Markdown page per family, a shared
+# page for tables no single family owns, an index, one self-contained HTML page with a
+# filter, and JSON/CSV exports written with the json and csv modules (never templates).
+# Every table has exactly one primary page; the others link to it.
+
+DOCS_DIR = "docs"
+SHARED_PAGE = "shared.md"
+CSV_COLUMNS = ("table", "table_title", "code", "name", "meaning", "label")
+JSON_FORMAT = "aiccgen-code-tables/1"
+
+
+@dataclass(frozen=True)
+class DocSource:
+    """One documentation row of a table: page, table, row and its "Updated on" date."""
+
+    page: SpecText | None
+    page_title: SpecText | None
+    table: SpecText | None
+    row: SpecText | None
+    updated: SpecText | None
+    url: SpecText | None  # http(s) only; other schemes are never linked
+
+
+@dataclass(frozen=True)
+class DocUse:
+    """A CodeUse with what its field adds: the other tables it may carry, and when this one applies."""
+
+    use: ir.CodeUse
+    family_title: SpecText | None
+    others: tuple[str, ...]  # class names of the other tables the same field may carry
+    when: tuple[tuple[SpecText, int | SpecText], ...]  # (selector wire field, value) choosing this table
+
+
+@dataclass(frozen=True)
+class DocTable:
+    table: ir.CodeTable
+    key: str  # portable key: spec file name#pointer
+    anchor: str  # Markdown heading anchor (lower-case class name)
+    page: str  # primary page, relative to docs/
+    family: ir.Family | None  # the family of the primary page; None: the shared page
+    sources: tuple[DocSource, ...]
+    uses: tuple[DocUse, ...]
+    errata: tuple[ir.Erratum, ...]  # on the table itself, then on fields that carry it
+    notes: tuple[ir.Note, ...]  # page notes on the very table the codes were taken from
+
+
+@dataclass(frozen=True)
+class DocPage:
+    path: str  # relative to docs/
+    family: ir.Family | None
+    tables: tuple[DocTable, ...]  # tables whose primary place is this page
+    also: tuple[DocTable, ...] = ()  # tables this family uses that live on another page
+
+    @property
+    def anchor(self) -> str:  # HTML id of the page's group on the code-table page
+        return f"family-{self.family.key}" if self.family else "shared-tables"
+
+
+@dataclass(frozen=True)
+class DocsModel:
+    pages: tuple[DocPage, ...]  # families in spec order, then the shared page (if any)
+    tables: tuple[DocTable, ...]  # in page order: the order of every output
+
+    def table(self, class_name: str) -> DocTable:
+        return next(t for t in self.tables if t.table.class_name == class_name)
+
+    @property
+    def code_count(self) -> int:
+        return sum(len(t.table.entries) for t in self.tables)
+
+
+def _portable_key(table: ir.CodeTable) -> str:
+    """`file.yaml#/pointer`: the table's key without the machine's folder."""
+    if table.provenance:
+        return f"{table.provenance[0].file}#{table.provenance[0].pointer}"
+    path, _, pointer = table.key.partition("#/")
+    return f"{Path(path).name}#/{pointer}"
+
+
+def _safe_url(url: SpecText | None) -> SpecText | None:
+    """An http(s) URL fit for a link (spaces and quotes encoded), or None."""
+    if not url:
+        return None
+    text = str(url).strip()
+    if not text.lower().startswith(("https://", "http://")):
+        return None
+    encoded = "".join(f"%{ord(ch):02X}" if ch in ' "\'<>`\\' or ord(ch) < 0x21 or ord(ch) == 0x7F else ch
+                      for ch in text)
+    return SpecText(encoded)
+
+
+def _primary_family(table: ir.CodeTable, families: tuple[ir.Family, ...]) -> ir.Family | None:
+    """The one family whose operations use the table; a table used by several families, or
+    by none (and not defined in a family's own spec file), belongs on the shared page."""
+    used = [f for f in families if any(u.family == f.key for u in table.uses)]
+    if len(used) == 1:
+        return used[0]
+    if not used and table.provenance:
+        return next((f for f in families if f.source == table.provenance[0].file), None)
+    return None
+
+
+def _code_fields(api: ir.API) -> dict[tuple[str, str, str], tuple[ir.Model | None, ir.Field]]:
+    """(operation id, direction, wire path) -> (model, field) of every field carrying codes,
+    walked the way the builder records `CodeUse.field_path` (`a.b[].c`, `m{}.c`)."""
+    models = {m.class_name: m for f in api.families for m in f.models}
+    out: dict[tuple[str, str, str], tuple[ir.Model | None, ir.Field]] = {}
+
+    def walk(op_id: str, direction: str, model_name: str | None, prefix: str, seen: frozenset[str]) -> None:
+        model = models.get(model_name or "")
+        if model is None or model.class_name in seen:
+            return
+        for fd in model.fields:
+            path = f"{prefix}.{fd.wire}" if prefix else str(fd.wire)
+            if fd.codes is not None or fd.enum is not None:
+                out.setdefault((op_id, direction, path), (model, fd))
+            if fd.model:
+                suffix = "[]" if fd.is_list else "{}" if "dict" in fd.base_types else ""
+                walk(op_id, direction, fd.model, path + suffix, seen | {model.class_name})
+
+    for family in api.families:
+        for op in family.operations:
+            op_id = str(op.operation_id)
+            for param in op.params:
+                for direction in ("request", "params"):
+                    out.setdefault((op_id, direction, str(param.wire)), (None, param.field))
+            for model, direction in ((op.request_model, "request"), (op.params_model, "params"),
+                                     (op.response_model, "response")):
+                if model is not None:
+                    walk(op_id, direction, model.class_name, "", frozenset())
+    return out
+
+
+def _field_tables(fd: ir.Field) -> tuple[ir.CodeTable, ...]:
+    tables = list(fd.codes.tables) if fd.codes else []
+    if fd.enum is not None:
+        tables.append(fd.enum)
+    return tuple(tables)
+
+
+def docs_model(api: ir.API) -> DocsModel:
+    """Where each table goes, and everything the docs say about it, decided once."""
+    families = api.families
+    family_titles = {f.key: f.title for f in families}
+    urls = {str(p.key): _safe_url(p.url) for p in api.pages}
+    errata = {str(e.id): e for e in api.errata}
+    fields = _code_fields(api)
+    by_family: dict[str | None, list[DocTable]] = {f.key: [] for f in families}
+    by_family[None] = []
+    for table in api.code_tables:
+        family = _primary_family(table, families)
+        uses: list[DocUse] = []
+        erratum_ids = [str(e) for e in table.errata]
+        for use in table.uses:
+            model, fd = fields.get((use.operation_id, use.direction, str(use.field_path)), (None, None))
+            others: tuple[str, ...] = ()
+            when: tuple[tuple[SpecText, int | SpecText], ...] = ()
+            if fd is not None:
+                others = tuple(t.class_name for t in _field_tables(fd) if t.key != table.key)
+                wires = {f.name: f.wire for f in model.fields} if model is not None else {}
+                when = tuple((wires.get(attr, SpecText(attr)), value) for attr, value, t in
+                             (fd.codes.when if fd.codes else ()) if t.key == table.key)
+                erratum_ids.extend(str(e) for e in fd.errata)
+            uses.append(DocUse(use, family_titles.get(use.family), others, when))
+        sources = tuple(
+            DocSource(p.page, p.page_title, p.table, p.row, p.updated, urls.get(str(p.page)) if p.page else None)
+            for p in table.provenance if p.page or p.page_title
+        )
+        whole_tables = {(str(p.page), str(p.table)) for p in table.provenance if p.row is None and p.table}
+        notes = tuple(n for n in api.notes if n.table is not None and (str(n.page), str(n.table)) in whole_tables)
+        by_family[family.key if family else None].append(DocTable(
+            table=table, key=_portable_key(table), anchor=table.class_name.lower(),
+            page=f"families/{family.key}.md" if family else SHARED_PAGE, family=family,
+            sources=sources, uses=tuple(uses),
+            errata=tuple(errata[i] for i in dict.fromkeys(erratum_ids) if i in errata), notes=notes,
+        ))
+    all_tables = [t for f in families for t in by_family[f.key]] + by_family[None]
+    pages = []
+    for family in families:
+        also = tuple(t for t in all_tables if t.family is not family
+                     and any(u.use.family == family.key for u in t.uses))
+        pages.append(DocPage(f"families/{family.key}.md", family, tuple(by_family[family.key]), also))
+    if by_family[None]:
+        pages.append(DocPage(SHARED_PAGE, None, tuple(by_family[None])))
+    return DocsModel(tuple(pages), tuple(all_tables))
+
+
+def md_link(from_page: str, table: DocTable) -> str:
+    """Relative Markdown link target of a table's primary place, seen from `from_page`."""
+    depth = from_page.count("/")
+    target = "" if table.page == from_page else "../" * depth + table.page
+    return f"{target}#{table.anchor}"
+
+
+def md_url(url: SpecText) -> str:
+    """A link destination: `_safe_url` output, backslash-escaped like Markdown text."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]<>()#+!|~" else ch for ch in str(url))
+
+
+def _json_text(value: Any) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def code_tables_json(api: ir.API, model: DocsModel) -> str:
+    """Every code table as one JSON document; codes keep their type (int or string)."""
+    used_errata: dict[str, ir.Erratum] = {}
+    tables = []
+    for t in model.tables:
+        for e in t.errata:
+            used_errata.setdefault(str(e.id), e)
+        tables.append({
+            "key": t.key,
+            "class_name": t.table.class_name,
+            "title": str(t.table.title),
+            "description": str(t.table.description),
+            "kind": t.table.kind,
+            "other": _str(t.table.other),
+            "family": t.family.key if t.family else None,
+            "page": t.page,
+            "sources": [{"page": _str(s.page), "page_title": _str(s.page_title), "table": _str(s.table),
+                         "row": _str(s.row), "updated": _str(s.updated), "url": _str(s.url)} for s in t.sources],
+            "uses": [{"operation": u.use.operation_id, "family": u.use.family, "field": str(u.use.field_path),
+                      "direction": u.use.direction, "closed": u.use.closed, "shared_with": list(u.others),
+                      "when": [{"field": str(w), "value": v if isinstance(v, int) else str(v)} for w, v in u.when]}
+                     for u in t.uses],
+            "errata": [str(e.id) for e in t.errata],
+            "notes": [str(n.note) for n in t.notes],
+            "entries": [{"code": e.value if isinstance(e.value, int) else str(e.value), "name": e.name,
+                         "meaning": str(e.meaning), "label": _str(e.label)} for e in t.table.entries],
+        })
+    document = {
+        "format": JSON_FORMAT,
+        "package": api.package,
+        "version": api.version,
+        "tables": tables,
+        "errata": [{"id": str(e.id), "page": str(e.page), "table": _str(e.table), "kind": str(e.kind),
+                    "doc": str(e.doc), "observed": str(e.observed), "action": str(e.action),
+                    "client": str(e.client), "file": e.file} for e in used_errata.values()],
+        "pages": [{"key": str(p.key), "title": str(p.title), "updated": _str(p.updated), "file": _str(p.file),
+                   "url": _str(p.url)} for p in api.pages],
+    }
+    return _json_text(document)
+
+
+_FORMULA_START = ("=", "+", "@", "\t", "\r", "-")
+
+
+def csv_cell(value: Any) -> str:
+    """A cell a spreadsheet shows as text: one that it would run as a formula (=, +, @,
+    tab, or - not followed by a plain number) gets a leading apostrophe."""
+    import re
+
+    text = "" if value is None else str(value)
+    if text.startswith(_FORMULA_START) and not re.fullmatch(r"-\d+(\.\d+)?", text):
+        return "'" + text
+    return text
+
+
+def code_tables_csv(model: DocsModel) -> str:
+    """One sheet of every code: a code seen in a log is found without knowing its table."""
+    import csv
+    import io
+
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(CSV_COLUMNS)
+    for t in model.tables:
+        for e in t.table.entries:
+            writer.writerow([csv_cell(x) for x in (t.table.class_name, t.table.title, e.value, e.name, e.meaning,
+                                                   e.label)])
+    return buffer.getvalue()
+
+
+def _csp_hash(text: str) -> str:
+    import base64
+    import hashlib
+
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def docs_files(api: ir.API, env: jinja2.Environment) -> list[OutputFile]:
+    """The code-table docs, under docs/: Markdown pages, the HTML page, JSON and CSV."""
+    model = docs_model(api)
+    out: list[OutputFile] = []
+    context: dict[str, Any] = {"api": api, "docs": model, "md_link": md_link, "md_url": md_url,
+                               "safe_url": _safe_url}
+
+    def render(path: str, template: str, **extra: Any) -> None:
+        text = env.get_template(template).render(**context, **extra)
+        out.append(OutputFile(f"{DOCS_DIR}/{path}", text, template, False))
+
+    render("index.md", "docs/index.md.j2", here="index.md")
+    for page in model.pages:
+        render(page.path, "docs/page.md.j2", page=page, here=page.path)
+    style = env.get_template("docs/code-tables.css.j2").render()
+    script = env.get_template("docs/code-tables.js.j2").render()
+    render("code-tables.html", "docs/code-tables.html.j2", style=style, script=script,
+           csp=f"default-src 'none'; style-src {_csp_hash(style)}; script-src {_csp_hash(script)}; "
+               "base-uri 'none'; form-action 'none'")
+    out.append(OutputFile(f"{DOCS_DIR}/code-tables.json", code_tables_json(api, model), None, False))
+    out.append(OutputFile(f"{DOCS_DIR}/code-tables.csv", code_tables_csv(model), None, False))
     return out

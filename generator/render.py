@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import textwrap
 import unicodedata
 from dataclasses import dataclass
@@ -97,6 +98,23 @@ def py_tuple(items: Iterable[Any]) -> str:
 def py_frozenset(items: Iterable[Any]) -> str:
     parts = [py_value(x) for x in items]
     return "frozenset({" + ", ".join(parts) + "})" if parts else "frozenset()"
+
+
+def isort_all(names: Iterable[str]) -> list[str]:
+    """Names in the order ruff's RUF022 wants for `__all__`: SCREAMING_SNAKE_CASE, then
+    CamelCase, then the rest; a natural sort within each group."""
+
+    def key(name: str) -> tuple[int, list[tuple[int, int | str]]]:
+        if name.upper() == name and any(c.isalpha() for c in name):
+            group = 0
+        elif name[:1].isupper():
+            group = 1
+        else:
+            group = 2
+        parts = [(0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", name) if p]
+        return group, parts
+
+    return sorted(names, key=key)
 
 
 def _clean_text(text: str) -> str:
@@ -239,7 +257,7 @@ def make_environment(user_templates: str | Path | None = None) -> jinja2.Environ
     )
     env.filters.update(py_str=py_str, py_value=py_value, py_tuple=py_tuple, py_frozenset=py_frozenset,
                        docstring=docstring, comment=comment, md=md, md_block=md_block, html=html,
-                       json_str=json_str, plain=plain)
+                       json_str=json_str, plain=plain, isort_all=isort_all)
     return env
 
 
