@@ -108,6 +108,10 @@ class Table:
     kind: str
     fields: tuple[Field, ...] = ()
     codes: tuple[CodeEntry, ...] = ()
+    #: "request" / "response": the page section the table sits in (the last "Request ..." /
+    #: "Response ..." heading or status bullet before it). Two tables may share a title
+    #: ("Parameters in the message body") and differ only by section.
+    section: str | None = None
 
     @property
     def rows(self) -> tuple[Field, ...] | tuple[CodeEntry, ...]:
@@ -458,8 +462,10 @@ def _parse_tables(paras: list[_Para], issues: list[PageIssue]) -> tuple[list[Tab
     tables: list[Table] = []
     covered: set[int] = set()
     index = 0
+    section: str | None = None
     while index < len(paras):
         match = _CAPTION.match(paras[index].first)
+        section = _section_after(paras[index].first, section)
         index += 1
         if not match:
             continue
@@ -482,8 +488,22 @@ def _parse_tables(paras: list[_Para], issues: list[PageIssue]) -> tuple[list[Tab
         covered.update(range(body_start - len(headers) - 1, index))
         body = paras[body_start:index]
         end_line = body[-1].end_line if body else paras[body_start - 1].end_line
-        tables.append(_build_table(number, title, line, end_line, headers, roles, body, issues))
+        tables.append(replace(_build_table(number, title, line, end_line, headers, roles, body,
+                                           issues), section=section))
     return tables, covered
+
+
+def _section_after(text: str, section: str | None) -> str | None:
+    """The section a paragraph opens: "Request Description" -> request, a status bullet or
+    "Response Message" -> response; any other paragraph keeps the current one."""
+    plain = _unbullet(text)
+    if _STATUS.match(plain):
+        return "response"
+    if _is_heading(plain):
+        word = plain.split()[0].lower().rstrip(":")
+        if word in ("request", "response"):
+            return word
+    return section
 
 
 def _build_table(number: int, title: str, line: int, end_line: int, headers: list[str],
