@@ -19,6 +19,8 @@ from .diagnostics import AiccgenError, Finding, error, join_pointer, split_point
 from .yamlio import YamlDocument, load_yaml
 
 CONFIG_NAME = "aiccgen.yaml"
+#: Files beside the specs that are not specs: generator settings, reviewed breaking changes.
+NOT_SPECS = frozenset({CONFIG_NAME, "acknowledged-changes.yaml"})
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 _PACKAGE_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 _DIST_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
@@ -146,7 +148,7 @@ def discover(targets: list[str]) -> tuple[list[str], Path | None]:
             config_dir = config_dir or p
             found = sorted(
                 c for c in p.iterdir()
-                if c.is_file() and c.suffix in SPEC_SUFFIXES and c.name != CONFIG_NAME
+                if c.is_file() and c.suffix in SPEC_SUFFIXES and c.name not in NOT_SPECS
             )
             if not found:
                 raise AiccgenError(error("file", "no spec files (*.yaml, *.yml, *.json) in this folder", str(p)))
