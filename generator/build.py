@@ -382,7 +382,7 @@ class Builder:
             base.pop("enum")
             return self.type_of(path, pointer, base, ctx)
         base = "int" if table.kind == "int" else "str"
-        if ctx.direction == "request":
+        if ctx.direction in ("request", "params"):
             self._use(table, ctx, closed=True)
             literals = ", ".join(_py_literal(e.value) for e in table.entries)
             return _TypeInfo(f"codes.{table.class_name}", ("enum",), enum=table, nullable=nullable,
@@ -774,6 +774,7 @@ class Builder:
                     body_fields = request_model.fields if request_model else ()
         params, params_model = self._params(path, op_ptr, op, family, op_id, auth)
         response_model = None
+        response_annotation: str | None = None
         statuses = []
         for status, response in (op.get("responses") or {}).items():
             rptr = join_pointer(op_ptr, "responses", status)
@@ -781,17 +782,15 @@ class Builder:
                 _p, _q, response = self._deref(path, rptr, response)
             if not isinstance(response, dict):
                 continue
-            if str(status).startswith("2") and response_model is None:
+            if str(status).startswith("2") and response_annotation is None:
                 json_media = next(((m, o) for m, o in (response.get("content") or {}).items() if _JSON_MEDIA.match(m)), None)
                 if json_media and isinstance(json_media[1], dict) and "schema" in json_media[1]:
                     ctx_resp = _Context(family, "response", pascal_case(op_id) + "Response", op_id)
                     sptr = join_pointer(rptr, "content", json_media[0], "schema")
                     info = self.type_of(path, sptr, json_media[1]["schema"], ctx_resp)
+                    response_annotation = info.annotation + (" | None" if info.nullable else "")
                     if info.model and not info.is_list:
                         response_model = self._models_by_name(info.model)
-                    else:
-                        self._warn("unsupported", "2xx responses other than a JSON object are returned undecoded (None)",
-                                   path, sptr)
             elif not str(status).startswith("2"):
                 statuses.append(ir.Status(str(status), spec(response.get("description"))))
         # Request kwargs: path/query/header parameters, then body fields, names unique.
@@ -808,6 +807,7 @@ class Builder:
             http_method=method.upper(), path=spec(url), summary=spec(op.get("summary")),
             description=spec(op.get("description")), family=family, request_model=request_model,
             params_model=params_model, params=params, body_fields=body_fields, response_model=response_model,
+            response_annotation=response_annotation,
             retry_safe=retry_safe, retry_explicit=retry_explicit, business=business,
             rules=request_model.rules if request_model else (), fixed_headers=fixed, pagination=pagination,
             sensitive_wire=sensitive, examples=self._examples(path, op_ptr, op), statuses=tuple(statuses),

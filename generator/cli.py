@@ -107,6 +107,41 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from .drift import import_with_errata, shared_root
+    from .importer import write_specs
+
+    result, _overlays, findings = import_with_errata(args.pages, args.errata, str(shared_root(DEFAULT_SPECS)))
+    _print_findings([f for f in findings if f.level >= Level.WARNING], sys.stderr)
+    try:
+        written = write_specs(result, args.out)
+    except OSError as exc:
+        print(f"aiccgen import: cannot write to {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return ExitCode.ENVIRONMENT
+    for path in written:
+        print(path)
+    print(f"aiccgen import: {len(written)} spec{'s' * (len(written) != 1)} written to {args.out}, "
+          f"{_summary(findings)}", file=sys.stderr)
+    return ExitCode.FINDINGS if has_errors(findings) else ExitCode.OK
+
+
+def cmd_drift(args: argparse.Namespace) -> int:
+    from .drift import default_pages, run_drift
+
+    pages = args.pages or [str(p) for p in default_pages(args.specs)]
+    report = run_drift(pages, args.specs, args.errata)
+    _print_findings([f for f in report.findings if args.verbose or f.level >= Level.WARNING])
+    print(f"aiccgen drift: {report.pages} page{'s' * (report.pages != 1)}, {len(report.items)} "
+          f"difference{'s' * (len(report.items) != 1)}, {_summary(report.findings)}", file=sys.stderr)
+    return ExitCode.FINDINGS if has_errors(report.findings) else ExitCode.OK
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from .diff import run
+
+    return run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aiccgen",
@@ -142,6 +177,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--templates", metavar="DIR",
                    help="your template folder: a file there replaces the built-in template of the same name")
     p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser("import", help="turn vendor pages into OpenAPI specs, with provenance on every field")
+    p.add_argument("pages", nargs="+", metavar="PAGE", help="vendor page text dumps (like ../shared/seeds/*.txt)")
+    p.add_argument("--out", default="imported", help="output folder, one PAGE-KEY.yaml per page (default: imported/)")
+    p.add_argument("--errata", metavar="DIR",
+                   help="apply the errata overlays in DIR (for example specs/errata); default: none, the raw import")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("drift", help="import the pages, apply the errata overlays and compare with the specs")
+    p.add_argument("pages", nargs="*", metavar="PAGE",
+                   help="vendor pages (default: the pages the specs capture, from ../shared)")
+    p.add_argument("--specs", default=DEFAULT_SPECS, help="spec folder (default: specs/)")
+    p.add_argument("--errata", metavar="DIR", help="errata overlays (default: SPECS/errata)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="also list notes, such as overlays of pages this run did not import")
+    p.set_defaults(func=cmd_drift)
+
+    from .diff import add_arguments as add_diff_arguments
+
+    p = sub.add_parser(
+        "diff",
+        help="classify spec changes for client users; exit 1 on unacknowledged breaking changes",
+        description="Compare two spec sets through the IR and classify every change for client users "
+        "(breaking, warning, compatible), with wire and Python names and the spec file:line.",
+    )
+    add_diff_arguments(p)
+    p.set_defaults(func=cmd_diff)
     return parser
 
 

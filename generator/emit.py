@@ -113,6 +113,7 @@ def abc_imports(family: ir.Family) -> str:
 def typing_imports(family: ir.Family) -> str:
     names = set()
     text = " ".join(f.annotation + " " + f.plain for m in family.models for f in m.fields)
+    text += " " + " ".join(op.response_annotation or "" for op in family.operations)
     for name in ("Annotated", "Any", "Literal"):
         if f"{name}[" in text or (name == "Any" and "Any" in text.replace("Annotated", "")):
             names.add(name)

@@ -217,6 +217,8 @@ class Operation:
     params: tuple[Param, ...]
     body_fields: tuple[Field, ...]
     response_model: Model | None
+    #: Python type of the decoded 2xx body ("Pet", "list[Pet]"), or None when undecoded.
+    response_annotation: str | None
     retry_safe: bool
     retry_explicit: bool
     business: BusinessRuleIR | None

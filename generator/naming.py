@@ -7,7 +7,6 @@ can never disagree, and a collision is detected in one place.
 
 from __future__ import annotations
 
-import builtins
 import keyword
 import re
 import unicodedata
@@ -18,10 +17,13 @@ _STOP_WORDS = frozenset("a an the is are was were has have had been".split())
 _ABBREVIATIONS = {"n/a": "NOT_APPLICABLE"}
 _MAX_NAME_WORDS = 6
 
-#: Names a generated attribute or argument must not take: they would shadow what the
-#: generated code itself uses, or read as something else.
-_RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(dir(builtins)) | {
+#: Names a generated attribute or argument must not take: Python keywords, and the names
+#: generated annotations and method bodies use (a field called `str` would shadow the type
+#: in its own class body). Other builtins (`id`, `type`, `filter`) are fine as attributes.
+_RESERVED = frozenset(keyword.kwlist) | {
+    "str", "int", "float", "bool", "bytes", "list", "dict", "set", "frozenset", "tuple", "object",
     "self", "cls", "client", "options", "timeout", "headers", "extra_headers", "msgspec", "typing",
+    "Annotated", "Any", "ClassVar", "Literal", "Mapping", "Meta", "codes", "httpx", "datetime", "logging",
 }
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
