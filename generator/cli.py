@@ -136,6 +136,30 @@ def cmd_drift(args: argparse.Namespace) -> int:
     return ExitCode.FINDINGS if has_errors(report.findings) else ExitCode.OK
 
 
+def cmd_mock(args: argparse.Namespace) -> int:
+    from .mock import MockServer, iter_route_summaries
+    from .pipeline import build
+
+    _api, _spec_set, findings = build([args.specs])
+    _print_findings(findings, sys.stderr)
+    if has_errors(findings):
+        print(f"aiccgen mock: stopped, {_summary(findings)}", file=sys.stderr)
+        return ExitCode.FINDINGS
+    try:
+        server = MockServer([args.specs], host=args.host, port=args.port, seed=args.seed, verbose=args.verbose,
+                            signature=args.signature).start()
+    except OSError as exc:
+        print(f"aiccgen mock: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return ExitCode.ENVIRONMENT
+    for line in iter_route_summaries(server.mock):
+        print(f"  {line}", file=sys.stderr)
+    print(f"aiccgen mock: serving {len(server.mock.routes)} operations at {server.url} (seed {args.seed}); "
+          "Ctrl-C stops", file=sys.stderr)
+    print(server.url, flush=True)
+    server.serve_forever()
+    return ExitCode.OK
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     from .diff import run
 
@@ -177,6 +201,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--templates", metavar="DIR",
                    help="your template folder: a file there replaces the built-in template of the same name")
     p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser("mock", help="serve the specs on loopback: examples, generated data, faults, validation")
+    p.add_argument("--specs", default=DEFAULT_SPECS, help="spec folder or file (default: specs/)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port (default: 8080; 0 picks a free one)")
+    p.add_argument("--seed", type=int, default=0, help="seed for generated responses (default: 0)")
+    p.add_argument("--signature", metavar="VALUE",
+                   help="for AK/SK-signed APIs accept only this Authorization value (default: any non-empty one; "
+                   "the vendor's signature algorithm is not documented, so it cannot be verified)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    p.set_defaults(func=cmd_mock)
 
     p = sub.add_parser("import", help="turn vendor pages into OpenAPI specs, with provenance on every field")
     p.add_argument("pages", nargs="+", metavar="PAGE", help="vendor page text dumps (like ../shared/seeds/*.txt)")

@@ -7,6 +7,7 @@ lay out what the IR already decided: import lists, selector literals, doc texts.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -214,7 +215,26 @@ def runtime_files() -> list[tuple[str, str]]:
     return [(p.name, p.read_text(encoding="utf-8")) for p in sorted(RUNTIME_DIR.glob("*.py"))]
 
 
-def plan(api: ir.API, env: jinja2.Environment) -> list[OutputFile]:
+def tests_files(api: ir.API, env: jinja2.Environment, spec_set: Any, specs_rel: str) -> list[OutputFile]:
+    """The contract tests: cases from the raw specs, a generic test module, the report."""
+    from .contract import KEYWORDS, build_cases, coverage
+
+    cases = build_cases(spec_set, api)
+    report = coverage(cases)
+    context = {"api": api, "specs_rel": specs_rel, "keywords": list(KEYWORDS), "coverage": report}
+    out = [
+        OutputFile("tests/conftest.py", env.get_template("tests/conftest.py.j2").render(**context),
+                   "tests/conftest.py.j2", True),
+        OutputFile("tests/test_contract.py", env.get_template("tests/test_contract.py.j2").render(**context),
+                   "tests/test_contract.py.j2", True),
+        OutputFile("tests/cases.json", json.dumps(cases, ensure_ascii=False, indent=1) + "\n", None, False),
+        OutputFile("tests/keyword-coverage.md", env.get_template("tests/keyword-coverage.md.j2").render(**context),
+                   "tests/keyword-coverage.md.j2", False),
+    ]
+    return out
+
+
+def plan(api: ir.API, env: jinja2.Environment, spec_set: Any = None, specs_rel: str | None = None) -> list[OutputFile]:
     pkg = f"client/{api.package}"
     out: list[OutputFile] = []
 
@@ -232,6 +252,8 @@ def plan(api: ir.API, env: jinja2.Environment) -> list[OutputFile]:
     for name, source in runtime_files():
         out.append(OutputFile(f"{pkg}/_runtime/{name}", source, None, True))
     out.extend(docs_files(api, env))
+    if spec_set is not None and specs_rel is not None:
+        out.extend(tests_files(api, env, spec_set, specs_rel))
     return out
 
 

@@ -6,6 +6,7 @@ findings as values, so `validate` reports exactly what `generate` would refuse.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,9 +55,10 @@ class Generation:
     black_runs: int = 0
 
 
-def render_files(api: ir.API, templates: str | None, cache: BlackCache) -> dict[str, bytes]:
+def render_files(api: ir.API, templates: str | None, cache: BlackCache, spec_set: SpecSet | None = None,
+                 specs_rel: str | None = None) -> dict[str, bytes]:
     env = environment(templates)
-    outputs = plan(api, env)
+    outputs = plan(api, env, spec_set, specs_rel)
     overridden = bool(templates) and any(
         s.overridden for s in template_sources(env, {o.template for o in outputs if o.template})
     )
@@ -72,12 +74,15 @@ def render_files(api: ir.API, templates: str | None, cache: BlackCache) -> dict[
 
 def generate(targets: list[str], out_dir: str, *, check: bool = False, templates: str | None = None,
              cache_dir: str | None = None) -> Generation:
-    api, _spec_set, findings = build(targets)
-    if api is None:
+    api, spec_set, findings = build(targets)
+    if api is None or spec_set is None:
         return Generation(findings)
     out = Path(out_dir)
     cache = BlackCache.load(Path(cache_dir) / "black.json" if cache_dir else None)
-    files = render_files(api, templates, cache)
+    # The generated tests find the specs relative to themselves: portable between checkouts.
+    specs_dir = targets[0] if Path(targets[0]).is_dir() else str(Path(targets[0]).parent)
+    specs_rel = Path(os.path.relpath(Path(specs_dir).resolve(), (out / "tests").resolve())).as_posix()
+    files = render_files(api, templates, cache, spec_set, specs_rel)
     if check:
         changes = check_tree(out, files, GENERATOR)
     else:

@@ -188,6 +188,17 @@ def test_user_template_overrides_one_template_by_name(tmp_path: Path, generated:
 
 def test_generated_python_is_black_formatted(generated: Path) -> None:
     mode = black.Mode()
-    for path in sorted((generated / "client").rglob("*.py")):
+    paths = sorted(generated.rglob("*.py"))
+    assert len(paths) > 15
+    for path in paths:
         text = path.read_text()
         assert black.format_str(text, mode=mode) == text, f"{path} is not black-formatted"
+
+
+def test_committed_generated_tree_passes_mypy_strict_and_ruff() -> None:
+    out = ROOT / "generated"
+    mypy = subprocess.run([sys.executable, "-m", "mypy", "--strict", "client/aicc_client", "tests"], cwd=out,
+                          capture_output=True, text=True)
+    assert mypy.returncode == 0, mypy.stdout + mypy.stderr
+    ruff = subprocess.run([sys.executable, "-m", "ruff", "check", "generated"], cwd=ROOT, capture_output=True, text=True)
+    assert ruff.returncode == 0, ruff.stdout + ruff.stderr
