@@ -47,6 +47,9 @@ _RESERVED_KWARGS = frozenset({"extra_headers", "timeout", "page_size", "self"})
 _RESERVED_MODULES = frozenset({"codes", "_runtime", "tests", "py"})
 _JSON_MEDIA = re.compile(r"^application/([\w.+-]*\+)?json\s*(;.*)?$", re.I)
 
+#: Property names msgspec refuses to rename to (its documented limitation).
+_UNMAPPABLE = re.compile(r'[\\"\x00-\x1f]')
+
 _PY_BASE = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
 
 
@@ -478,6 +481,9 @@ class Builder:
         for wire, attr in zip(wires, names):
             sub = schema["properties"][wire]
             sub_ptr = join_pointer(pointer, "properties", wire)
+            if _UNMAPPABLE.search(wire):
+                self._error("unsupported", f"property name {wire!r} holds a backslash, a double quote or a control "
+                            "character, which the client's decoder (msgspec) cannot map to an attribute", path, sub_ptr)
             sub_ctx = _Context(ctx.family, ctx.direction, name + pascal_case(wire), ctx.operation_id,
                                f"{ctx.wire_path}.{wire}" if ctx.wire_path else wire)
             fields.append(self._field(path, sub_ptr, sub, attr, wire, wire in required, sub_ctx, base_doc))

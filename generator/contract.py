@@ -410,14 +410,22 @@ class CaseBuilder:
             })
 
     def _code_cases(self) -> None:
+        """Every value of every code table known with its meaning, and one value outside it
+        described as unknown: each table's enum is covered even if no operation uses it."""
         for table in self.api.code_tables:
-            for entry in table.entries:
-                value = entry.value if isinstance(entry.value, int) else str(entry.value)
+            file, pointer = Path(table.key.split("#", 1)[0]).name, table.key.split("#", 1)[1]
+            values = [e.value if isinstance(e.value, int) else str(e.value) for e in table.entries]
+            site = Site(file, pointer, "enum", tuple(values), (), {})
+            for entry, value in zip(table.entries, values):
                 self.add(f"code-{table.class_name}-{_fmt(value)}", {
                     "kind": "code", "table": table.class_name, "value": value, "name": entry.name,
                     "meaning": str(entry.meaning), "label": str(entry.label) if entry.label else None,
-                    "other": str(table.other) if table.other else None, "covers": [],
+                    "other": str(table.other) if table.other else None, "covers": self.covers(site, "positive"),
                 })
+            self.add(f"code-{table.class_name}-outside", {
+                "kind": "code-outside", "table": table.class_name, "value": _outside(values, site),
+                "other": str(table.other) if table.other else None, "covers": self.covers(site, "negative"),
+            })
 
     def _wire_cases(self, common: dict[str, Any], op: ir.Operation, family: ir.Family, params: dict[str, Any],
                     body: Any) -> None:

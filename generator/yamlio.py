@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import math
 import os
 import re
@@ -33,6 +34,10 @@ _RUAMEL_LOCATE_LIMIT = 2_000_000
 
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"[-+]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+#: Characters YAML does not allow in a stream (outside its printable set). rapidyaml lets
+#: them through; libyaml and ruamel.yaml refuse them, so a spec holding one would mean
+#: different things to different tools: refuse it, and say where (escape it as "\x8b").
+_NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
@@ -100,10 +105,47 @@ def load_yaml(path: str | os.PathLike[str], text: str | None = None) -> YamlDocu
         text = read_text(path)
     if not text.strip():
         raise AiccgenError(error("yaml", "the file is empty", path, line=1, col=1))
+    if path.endswith(".json"):
+        return _load_json(path, text)
+    bad = _NOT_PRINTABLE.search(text)
+    if bad is not None:
+        line = text.count("\n", 0, bad.start()) + 1
+        col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        raise AiccgenError(error("yaml", f"character U+{ord(bad.group()):04X} is not allowed in YAML; write it as an "
+                                 "escape in a double-quoted string", path, line=line, col=col))
     tree = _parse(path, text)
     doc = YamlDocument(path, text, None)
     doc.data = _Converter(tree, doc).convert()
     return doc
+
+
+def _load_json(path: str, text: str) -> YamlDocument:
+    """JSON specs are read as JSON: exact semantics, and fast (the C parser)."""
+    doc = YamlDocument(path, text, None)
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in items:
+            if key in out:
+                doc.findings.append(warning_duplicate(path, key))
+            out[key] = value
+        return out
+
+    try:
+        doc.data = json.loads(text, object_pairs_hook=pairs, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise AiccgenError(error("yaml", f"invalid JSON: {exc.msg}", path, line=exc.lineno, col=exc.colno)) from None
+    except ValueError as exc:
+        raise AiccgenError(error("yaml", f"invalid JSON: {exc}", path, line=1, col=1)) from None
+    return doc
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON data")
+
+
+def warning_duplicate(path: str, key: str) -> Finding:
+    return error("yaml-duplicate-key", f"duplicate key {key!r}: the later value would silently win", path)
 
 
 def _parse(path: str, text: str) -> Any:
@@ -210,7 +252,7 @@ class _Converter:
             out: dict[str, Any] = {}
             c = t.first_child(i)
             while c != self.none:
-                key = bytes(t.key(c)).decode("utf-8")
+                key = self._text(bytes(t.key(c)), pointer)
                 child_pointer = join_pointer(pointer, key)
                 if key in out:
                     self.doc.findings.append(
@@ -229,12 +271,26 @@ class _Converter:
             return items
         if t.val_is_null(i) and not t.is_val_quoted(i):
             return None
-        raw = bytes(t.val(i)).decode("utf-8")
+        raw = self._text(bytes(t.val(i)), pointer)
         if t.has_val_tag(i):
             return self._tagged(bytes(t.val_tag(i)).decode(), raw, pointer)
         if t.is_val_quoted(i):
             return raw
         return self._plain(raw, pointer)
+
+    def _text(self, data: bytes, pointer: str) -> str:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        # rapidyaml decodes an escaped surrogate ("\ud83d") into bytes that are not UTF-8.
+        # YAML readers such as libyaml refuse surrogate escapes, even as a pair, so the
+        # same file would not load elsewhere: say so, where it is.
+        self.doc.findings.append(
+            error("yaml", "a string escapes a UTF-16 surrogate (\\ud800-\\udfff), which YAML readers refuse; "
+                  "write the character itself or a \\U0001F4DE-style escape", self.doc.path, pointer)
+        )
+        return data.decode("utf-8", errors="replace")
 
     def _tagged(self, tag: str, raw: str, pointer: str) -> Any:
         if tag in ("!!str", "tag:yaml.org,2002:str"):

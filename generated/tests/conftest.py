@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -42,9 +43,12 @@ def oracle() -> Any:
     apis: dict[str, Any] = {}
 
     class Request:
-        def __init__(self, recorded: Any, host_url: str) -> None:
-            self.host_url = host_url
-            self.path = recorded.path
+        def __init__(self, recorded: Any, server: str) -> None:
+            # openapi-core wants scheme and host apart from the path; a server URL may
+            # carry a path prefix ("https://host/api") that the mock does not serve under.
+            parts = urlsplit(server)
+            self.host_url = f"{parts.scheme}://{parts.netloc}"
+            self.path = parts.path.rstrip("/") + recorded.path
             self.method = recorded.method.lower()
             query = [
                 tuple(p.split("=", 1)) for p in recorded.query.split("&") if "=" in p
