@@ -59,9 +59,9 @@ def render_files(api: ir.API, templates: str | None, cache: BlackCache, spec_set
                  specs_rel: str | None = None) -> dict[str, bytes]:
     env = environment(templates)
     outputs = plan(api, env, spec_set, specs_rel)
-    overridden = bool(templates) and any(
-        s.overridden for s in template_sources(env, {o.template for o in outputs if o.template})
-    )
+    # Any overridden template counts, included macros and tables too: a user's template
+    # is not black-stable by construction, wherever it ends up.
+    overridden = bool(templates) and any(s.overridden for s in template_sources(env, env.list_templates()))
     files: dict[str, bytes] = {}
     for out in outputs:
         content = out.content

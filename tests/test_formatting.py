@@ -1,0 +1,67 @@
+"""The selective black of generator/formatting.py: skipping black must never change output.
+
+format_python skips black for statements it judges black would return unchanged; each
+case here runs black itself on the same text, so a wrong judgement fails the test.
+"""
+
+from __future__ import annotations
+
+import black
+import pytest
+
+from generator.formatting import BlackCache, _black_keeps, format_python
+from generator.writer import _diff_summary
+
+LONG = "A documented meaning that runs well past the black line length " * 2
+MODE = black.Mode(line_length=88)
+
+KEPT = {
+    "dict entry": f'MEANINGS = {{\n    "1": "{LONG}",\n    "2": "short",\n}}\n',
+    "integer key": f'MEANINGS = {{\n    1: "{LONG}",\n}}\n',
+    "keyword argument": f'x = field(\n    default=None,\n    description="{LONG}",\n)\n',
+    "list element": f'ITEMS = [\n    "{LONG}",\n]\n',
+    "docstring line": f'class A:\n    """Title.\n\n    {LONG.strip()}\n    """\n',
+    "nested": f'X = {{\n    "a": {{\n        "b": "{LONG}",\n    }},\n}}\n',
+}
+
+SENT = {
+    "not exploded": f'MEANINGS = {{"1": "{LONG}"}}\n',
+    "single quotes": f"x = f(\n    description='{LONG}',\n)\n",
+    "comment": f'x = f(\n    description="{LONG}",  # why\n)\n',
+    "no trailing comma": f'x = f(\n    description="{LONG}"\n)\n',
+    "two strings": f'x = f(\n    "{LONG}" "b",\n)\n',
+    "top-level assignment": f'X = "{LONG}"\n',
+    "docstring trailing blank": f'class A:\n    """Title.\n\n    {LONG}\n    """\n',
+    "call on one line": f'x = f(a, b, description="{LONG}")\n',
+    "prefixed string": f'x = f(\n    description=rb"{LONG}",\n)\n',
+}
+
+
+@pytest.mark.parametrize("text", KEPT.values(), ids=KEPT.keys())
+def test_skips_black_only_where_black_keeps_the_text(text: str) -> None:
+    assert _black_keeps(text.splitlines(keepends=True))
+    assert black.format_str(text, mode=MODE) == text
+
+
+@pytest.mark.parametrize("text", SENT.values(), ids=SENT.keys())
+def test_sends_everything_else_to_black(text: str) -> None:
+    assert not _black_keeps(text.splitlines(keepends=True))
+    cache = BlackCache(None)
+    assert format_python(text, cache) == black.format_str(text, mode=MODE)
+    assert cache.misses == 1
+
+
+def test_format_python_mixes_kept_and_formatted_statements() -> None:
+    text = KEPT["dict entry"] + "\n\n" + SENT["call on one line"]
+    cache = BlackCache(None)
+    assert format_python(text, cache) == black.format_str(text, mode=MODE)
+    assert cache.misses == 1  # only the statement black can change
+
+
+def test_diff_summary_counts_changed_lines() -> None:
+    old = "".join(f"line {i}\n" for i in range(10_000)).encode()
+    one = old.replace(b"line 5000\n", b"line five thousand\n")
+    assert _diff_summary(old, one) == "+1 -1 lines"
+    assert _diff_summary(old, old + b"tail\n") == "+1 -0 lines"
+    assert _diff_summary(old, old.replace(b"line 7\n", b"")) == "+0 -1 lines"
+    assert _diff_summary(b"\xff", b"x") == "binary"
