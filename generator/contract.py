@@ -18,7 +18,6 @@ Each case records which spec keyword it covers, for the keyword-coverage report.
 
 from __future__ import annotations
 
-import copy
 import json
 import random
 import re
@@ -106,36 +105,49 @@ class _Walker:
 
 
 def _set(instance: Any, path: tuple[str | int, ...], value: Any) -> Any:
-    """A copy of `instance` with the value at `path` replaced (containers created)."""
-    root = copy.deepcopy(instance)
+    """A copy of `instance` with the value at `path` replaced (containers created).
+
+    Only the containers along `path` are copied; the rest is shared with `instance`.
+    Cases are serialised as soon as they are built and never mutated, so sharing is
+    safe, and it keeps the ~100 cases per operation from each holding a deep copy.
+    """
     if not path:
         return value
-    node = root
-    for token, nxt in zip(path, path[1:]):
-        if isinstance(token, int):
-            while len(node) <= token:
-                node.append({} if not isinstance(nxt, int) else [])
-            node = node[token]
-        else:
-            if not isinstance(node.get(token), (dict, list)):
-                node[token] = [] if isinstance(nxt, int) else {}
-            node = node[token]
-    last = path[-1]
-    if isinstance(last, int):
-        while len(node) <= last:
-            node.append(None)
-    node[last] = value
-    return root
+    token, rest = path[0], path[1:]
+    node = _shallow(instance, token, rest)
+    if isinstance(token, int):
+        while len(node) <= token:
+            node.append(None if not rest else ([] if isinstance(rest[0], int) else {}))
+    child = node[token] if isinstance(token, int) else node.get(token)
+    node[token] = _set(child, rest, value) if rest else value
+    return node
+
+
+def _shallow(instance: Any, token: str | int, rest: tuple[str | int, ...]) -> Any:
+    if isinstance(token, int):
+        return list(instance) if isinstance(instance, list) else []
+    return dict(instance) if isinstance(instance, dict) else {}
 
 
 def _delete(instance: Any, path: tuple[str | int, ...]) -> Any:
-    root = copy.deepcopy(instance)
-    node = root
-    for token in path[:-1]:
-        node = node[token]
-    if isinstance(node, dict):
-        node.pop(path[-1], None)
-    return root
+    """A copy of `instance` without the key at `path` (path-copied like `_set`)."""
+    if not isinstance(instance, (dict, list)) or not path:
+        return instance
+    token, rest = path[0], path[1:]
+    if isinstance(instance, dict):
+        if token not in instance:
+            return instance
+        node: Any = dict(instance)
+        if rest:
+            node[token] = _delete(instance[token], rest)
+        else:
+            node.pop(token)
+        return node
+    if not rest or not isinstance(token, int) or token >= len(instance):
+        return instance
+    items = list(instance)
+    items[token] = _delete(instance[token], rest)
+    return items
 
 
 def _wire(path: tuple[str | int, ...]) -> str:

@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable
 import jinja2
 
 from . import ir
+from .formatting import LINE_LENGTH
 from .ir import SpecText
 from .render import make_environment, py_str, py_tuple
 
@@ -31,16 +32,43 @@ class OutputFile:
 
 # -- template helpers ----------------------------------------------------------------
 
-def code_selector(ref: ir.CodeRef) -> str:
-    tables = py_tuple([]) if not ref.tables else "(" + ", ".join(f"codes.{t.class_name}" for t in ref.tables) + \
-        ("," if len(ref.tables) == 1 else "") + ")"
-    if not ref.when:
-        return f"CodeSelector({tables})"
-    cases = ", ".join(
-        f"({py_str(attr)}, {py_str(value) if isinstance(value, str) else value}, codes.{table.class_name})"
-        for attr, value, table in ref.when
-    )
-    return f"CodeSelector({tables}, when=({cases},))"
+def code_selector(ref: ir.CodeRef, indent: int = 0, lead: str = "") -> str:
+    """`CodeSelector(...)` laid out as black lays it out after `lead` at column `indent`.
+
+    Black-stable by construction so that formatting needs no black run: long table names
+    (a synthetic spec's, a vendor's) otherwise sent one statement per model to black.
+    Layouts, tried in black's order: one line; the arguments on one line of their own;
+    one argument per line, each argument exploded in turn if it still does not fit.
+    tests/test_formatting.py compares every layout with black's.
+    """
+    args: list[tuple[str, list[str]]] = [("", [f"codes.{t.class_name}" for t in ref.tables])]
+    if ref.when:
+        cases = [f"({py_str(attr)}, {py_str(value) if isinstance(value, str) else value}, codes.{table.class_name})"
+                 for attr, value, table in ref.when]
+        args.append(("when=", cases))
+    flat = ", ".join(_flat(a) for a in args)
+    if indent + len(lead) + len("CodeSelector(") + len(flat) + len("),") <= LINE_LENGTH:
+        return f"CodeSelector({flat})"
+    inner = " " * (indent + 4)
+    if len(inner) + len(flat) <= LINE_LENGTH:
+        return f"CodeSelector(\n{inner}{flat}\n{' ' * indent})"
+    comma = "," if len(args) > 1 else ""
+    lines = [_exploded(a, indent + 4) + comma for a in args]
+    return "CodeSelector(\n" + "\n".join(lines) + f"\n{' ' * indent})"
+
+
+def _flat(arg: tuple[str, list[str]]) -> str:
+    lead, items = arg
+    return f"{lead}({', '.join(items)}{',' if len(items) == 1 else ''})"
+
+
+def _exploded(arg: tuple[str, list[str]], indent: int) -> str:
+    pad = " " * indent
+    if len(pad) + len(_flat(arg)) + 1 <= LINE_LENGTH:
+        return pad + _flat(arg)
+    lead, items = arg
+    body = "".join(f"{pad}    {item},\n" for item in items)
+    return f"{pad}{lead}(\n{body}{pad})"
 
 
 def code_table_doc(table: ir.CodeTable) -> SpecText:
@@ -227,11 +255,27 @@ def tests_files(api: ir.API, env: jinja2.Environment, spec_set: Any, specs_rel: 
                    "tests/conftest.py.j2", True),
         OutputFile("tests/test_contract.py", env.get_template("tests/test_contract.py.j2").render(**context),
                    "tests/test_contract.py.j2", True),
-        OutputFile("tests/cases.json", json.dumps(cases, ensure_ascii=False, indent=1) + "\n", None, False),
+        OutputFile("tests/cases.json", _cases_json(cases), None, False),
         OutputFile("tests/keyword-coverage.md", env.get_template("tests/keyword-coverage.md.j2").render(**context),
                    "tests/keyword-coverage.md.j2", False),
     ]
     return out
+
+
+def _cases_json(cases: dict[str, Any]) -> str:
+    """One case per line: diffs read case by case, and only the C encoder runs.
+
+    json.dumps(indent=...) falls back to the pure-Python encoder, which was a quarter of
+    the whole generation at 1000 operations (docs/performance.md).
+    """
+    lines = []
+    for key, value in cases.items():
+        if isinstance(value, list):
+            items = ",\n".join("  " + json.dumps(v, ensure_ascii=False) for v in value)
+            lines.append(f"{json.dumps(key)}: [\n{items}\n ]" if value else f"{json.dumps(key)}: []")
+        else:
+            lines.append(f"{json.dumps(key)}: {json.dumps(value, ensure_ascii=False, sort_keys=True)}")
+    return "{\n " + ",\n ".join(lines) + "\n}\n"
 
 
 def plan(api: ir.API, env: jinja2.Environment, spec_set: Any = None, specs_rel: str | None = None) -> list[OutputFile]:

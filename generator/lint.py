@@ -8,6 +8,7 @@ own table without anyone noticing, a limit the page documents but the spec forgo
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from .diagnostics import AiccgenError, Finding, error, join_pointer, sort_findings, warning
 from .specset import SpecSet, get_pointer, has_pointer, iter_examples, iter_operations, iter_schemas
+from .validity import ValidityCheck, shorten
 from .yamlio import YamlDocument
 
 ERRATUM_KEYS = ("id", "page", "kind", "targets", "doc", "observed", "action", "client")
@@ -44,7 +46,16 @@ class _Context:
         return self.erratum_targets.get((path, pointer), [])
 
 
-def lint(spec_set: SpecSet) -> list[Finding]:
+def lint(spec_set: SpecSet, validity: ValidityCheck | None = None) -> list[Finding]:
+    """Every finding for `spec_set`.
+
+    With `validity`, the OpenAPI validity check is only submitted to it, and the caller
+    collects those findings later (pipeline overlaps them with the build); without it,
+    they are checked here and included.
+    """
+    own = validity is None
+    check = ValidityCheck() if validity is None else validity
+    hashes = {d.path: hashlib.sha256(d.text.encode("utf-8")).hexdigest() for d in spec_set.documents()}
     ctx = _Context(spec_set)
     findings = list(spec_set.findings)
     docs = list(spec_set.documents())
@@ -58,10 +69,17 @@ def lint(spec_set: SpecSet) -> list[Finding]:
             findings.append(error("openapi", "not an OpenAPI document: no 'openapi' key at the top", doc.path, ""))
             continue
         if not any(f.rule in ("ref", "ref-cycle") for f in ref_findings):
-            findings.extend(_openapi_validator(doc))
+            version = str(doc.data.get("openapi", ""))
+            if version.startswith(("3.0", "3.1")):
+                check.submit(doc, {p: h for p, h in hashes.items() if p != doc.path})
+            else:
+                findings.append(error("openapi", f"unsupported OpenAPI version {version!r}: expected 3.0.x or 3.1.x",
+                                      doc.path, "/openapi"))
         for rule in _RULES:
             findings.extend(rule(ctx, doc))
     findings.extend(_check_operation_ids(docs))
+    if own:
+        findings.extend(check.findings())
     return place_findings(spec_set, findings)
 
 
@@ -104,37 +122,6 @@ def _check_refs(ctx: _Context, doc: YamlDocument) -> Iterator[Finding]:
 
 
 # -- OpenAPI validity ------------------------------------------------------------------
-
-def _openapi_validator(doc: YamlDocument) -> Iterator[Finding]:
-    from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
-
-    version = str(doc.data.get("openapi", ""))
-    if version.startswith("3.1"):
-        validator_cls: Any = OpenAPIV31SpecValidator
-    elif version.startswith("3.0"):
-        validator_cls = OpenAPIV30SpecValidator
-    else:
-        yield error("openapi", f"unsupported OpenAPI version {version!r}: expected 3.0.x or 3.1.x", doc.path, "/openapi")
-        return
-    try:
-        validator = validator_cls(doc.data, base_uri=Path(doc.path).as_uri())
-        errors = list(validator.iter_errors())
-    except Exception as exc:  # the validator raises on inputs it cannot walk
-        yield error("openapi", f"the OpenAPI validator could not check this file: {exc.__class__.__name__}: {exc}"[:500],
-                    doc.path, "")
-        return
-    for err in errors:
-        path = list(getattr(err, "absolute_path", []) or [])
-        # jsonschema appends "Failed validating ... On instance ..." with the whole
-        # instance; the pointer already says where, so keep the first sentence.
-        message = str(err.message).split("\n\n")[0].split(" Failed validating ")[0]
-        yield error("openapi", _short(message), doc.path, join_pointer("", *path))
-
-
-def _short(message: str, limit: int = 300) -> str:
-    message = " ".join(str(message).split())
-    return message if len(message) <= limit else message[: limit - 3] + "..."
-
 
 # -- code tables -----------------------------------------------------------------------
 
@@ -263,7 +250,7 @@ def schema_errors(ctx_or_set: Any, path: str, schema_pointer: str, value: Any) -
     validator = OAS31Validator({"$ref": f"{uri}#{schema_pointer}"}, registry=_registry(ctx))
     out = []
     for err in validator.iter_errors(value):
-        out.append((join_pointer("", *err.absolute_path), _short(err.message, 200)))
+        out.append((join_pointer("", *err.absolute_path), shorten(err.message, 200)))
     return sorted(out)
 
 

@@ -18,32 +18,52 @@ from .formatting import BlackCache, format_python
 from .lint import lint, place_findings
 from .render import template_sources
 from .specset import SpecSet, load_spec_set
+from .validity import ValidityCheck
 from .writer import Change, check_tree, write_tree
 
 GENERATOR = f"aiccgen {__version__}"
 
 
-def load_and_lint(targets: list[str]) -> tuple[SpecSet | None, list[Finding]]:
+def load_and_lint(targets: list[str], validity: ValidityCheck) -> tuple[SpecSet | None, list[Finding]]:
+    """Load and lint; the OpenAPI validity findings arrive later, through `validity`."""
     try:
         spec_set = load_spec_set(targets)
     except AiccgenError as exc:
         return None, exc.findings
-    return spec_set, lint(spec_set)
+    return spec_set, lint(spec_set, validity)
 
 
-def build(targets: list[str]) -> tuple[ir.API | None, SpecSet | None, list[Finding]]:
+def build(targets: list[str], cache_dir: str | None = None) -> tuple[ir.API | None, SpecSet | None, list[Finding]]:
     """Load, check and build the IR. The IR is None when any error was found."""
-    spec_set, findings = load_and_lint(targets)
-    if spec_set is None or has_errors(findings):
-        return None, spec_set, findings
-    api, build_findings = build_api(spec_set)
-    findings = findings + place_findings(spec_set, build_findings)
+    validity = ValidityCheck.start(_validity_cache(cache_dir))
+    api, spec_set, findings = _build(targets, validity)
+    findings = _with_validity(spec_set, findings, validity)
     return (None if has_errors(findings) else api), spec_set, findings
 
 
-def check_specs(targets: list[str]) -> tuple[list[Finding], int]:
+def _build(targets: list[str], validity: ValidityCheck) -> tuple[ir.API | None, SpecSet | None, list[Finding]]:
+    """The IR, possibly before openapi-spec-validator has answered (see `generate`)."""
+    spec_set, findings = load_and_lint(targets, validity)
+    if spec_set is None or has_errors(findings):
+        return None, spec_set, findings
+    api, build_findings = build_api(spec_set)
+    return api, spec_set, findings + place_findings(spec_set, build_findings)
+
+
+def _with_validity(spec_set: SpecSet | None, findings: list[Finding], validity: ValidityCheck) -> list[Finding]:
+    if spec_set is None:
+        validity.close()
+        return findings
+    return place_findings(spec_set, findings + validity.findings())
+
+
+def _validity_cache(cache_dir: str | None) -> Path | None:
+    return Path(cache_dir) if cache_dir else None
+
+
+def check_specs(targets: list[str], cache_dir: str | None = None) -> tuple[list[Finding], int]:
     """All findings for the specs named by `targets`, and how many spec files were read."""
-    _api, spec_set, findings = build(targets)
+    _api, spec_set, findings = build(targets, cache_dir)
     return findings, len(spec_set.entries) if spec_set else 0
 
 
@@ -74,15 +94,32 @@ def render_files(api: ir.API, templates: str | None, cache: BlackCache, spec_set
 
 def generate(targets: list[str], out_dir: str, *, check: bool = False, templates: str | None = None,
              cache_dir: str | None = None) -> Generation:
-    api, spec_set, findings = build(targets)
-    if api is None or spec_set is None:
+    # openapi-spec-validator runs in worker processes while the IR is built and rendered;
+    # nothing is written until it has answered, so its verdict still gates the tree.
+    validity = ValidityCheck.start(_validity_cache(cache_dir))
+    try:
+        api, spec_set, findings = _build(targets, validity)
+        files: dict[str, bytes] | None = None
+        cache = BlackCache.load(Path(cache_dir) / "black.json" if cache_dir else None)
+        out = Path(out_dir)
+        if api is not None and spec_set is not None and not has_errors(findings):
+            try:
+                # The generated tests find the specs relative to themselves: portable between checkouts.
+                specs_dir = targets[0] if Path(targets[0]).is_dir() else str(Path(targets[0]).parent)
+                specs_rel = Path(os.path.relpath(Path(specs_dir).resolve(), (out / "tests").resolve())).as_posix()
+                files = render_files(api, templates, cache, spec_set, specs_rel)
+            except Exception:
+                # A spec the validator rejects may break the build in any way; its findings
+                # are the answer then. A valid spec that breaks it is aiccgen's bug.
+                findings = _with_validity(spec_set, findings, validity)
+                if has_errors(findings):
+                    return Generation(findings)
+                raise
+        findings = _with_validity(spec_set, findings, validity)
+    finally:
+        validity.close()
+    if files is None or has_errors(findings):
         return Generation(findings)
-    out = Path(out_dir)
-    cache = BlackCache.load(Path(cache_dir) / "black.json" if cache_dir else None)
-    # The generated tests find the specs relative to themselves: portable between checkouts.
-    specs_dir = targets[0] if Path(targets[0]).is_dir() else str(Path(targets[0]).parent)
-    specs_rel = Path(os.path.relpath(Path(specs_dir).resolve(), (out / "tests").resolve())).as_posix()
-    files = render_files(api, templates, cache, spec_set, specs_rel)
     if check:
         changes = check_tree(out, files, GENERATOR)
     else:

@@ -6,9 +6,12 @@ case here runs black itself on the same text, so a wrong judgement fails the tes
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import black
 import pytest
 
+from generator.emit import code_selector
 from generator.formatting import BlackCache, _black_keeps, format_python
 from generator.writer import _diff_summary
 
@@ -65,3 +68,24 @@ def test_diff_summary_counts_changed_lines() -> None:
     assert _diff_summary(old, old + b"tail\n") == "+1 -0 lines"
     assert _diff_summary(old, old.replace(b"line 7\n", b"")) == "+0 -1 lines"
     assert _diff_summary(b"\xff", b"x") == "binary"
+
+
+def _selector(lengths: tuple[int, ...], when: int) -> SimpleNamespace:
+    tables = [SimpleNamespace(class_name="T" + "x" * n) for n in lengths]
+    cases = [("task_type", str(i), SimpleNamespace(class_name=f"When{i}" + "y" * lengths[0])) for i in range(when)]
+    return SimpleNamespace(tables=tables, when=cases)
+
+
+@pytest.mark.parametrize("when", [0, 1, 2])
+@pytest.mark.parametrize("count", [1, 2, 3])
+@pytest.mark.parametrize("length", [4, 20, 30, 45, 70])
+def test_code_selector_layout_is_blacks(length: int, count: int, when: int) -> None:
+    ref = _selector(tuple(length + i for i in range(count)), when)
+    key = '"reason_code": '
+    model = (f"class M:\n    __aicc_codes__: ClassVar[Mapping[str, CodeSelector]] = {{\n"
+             f"        {key}{code_selector(ref, 8, key)},\n    }}\n")
+    descriptor = f"OP = Operation(\n    business=BusinessRule(\n        selector={code_selector(ref, 8, 'selector=')},\n    ),\n)\n"
+    for text in (model, descriptor):
+        if any(len(line) > 88 for line in text.splitlines()):
+            continue  # beyond the layouts built in: format_python sends it to black
+        assert black.format_str(text, mode=MODE) == text

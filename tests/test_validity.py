@@ -1,0 +1,118 @@
+"""OpenAPI validity in shards, cached and in worker processes: the same verdict as one
+openapi-spec-validator run over the whole document, for less work."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator import validity
+from generator.validity import ValidityCheck, check_shard, shards
+from generator.yamlio import YamlDocument
+
+
+def big_spec(paths: int = 60) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "security": [{"bearer": []}],
+        "paths": {},
+        "components": {"schemas": {"Code": {"type": "string", "enum": ["0", "1"]}},
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+                       "parameters": {"Page": {"name": "page", "in": "query", "schema": {"type": "integer"}}}},
+    }
+    for i in range(paths):
+        doc["components"]["schemas"][f"Body{i}"] = {
+            "type": "object", "properties": {"code": {"$ref": "#/components/schemas/Code"},
+                                             "name": {"type": "string", "maxLength": 32}}}
+        doc["paths"][f"/op{i}"] = {"post": {
+            "operationId": f"op{i}",
+            "parameters": [{"$ref": "#/components/parameters/Page"}],
+            "requestBody": {"content": {"application/json": {"schema": {"$ref": f"#/components/schemas/Body{i}"}}}},
+            "responses": {"200": {"description": "ok"}}}}
+    doc["components"]["schemas"]["Orphan"] = {"type": "object"}
+    return doc
+
+
+def document(data: dict[str, Any], path: Path) -> YamlDocument:
+    return YamlDocument(str(path), "", data)
+
+
+def broken(doc: dict[str, Any]) -> dict[str, Any]:
+    """Four planted errors: in an operation, a referenced schema, an orphan, a parameter."""
+    doc = copy.deepcopy(doc)
+    doc["paths"]["/op7"]["post"]["responses"] = {"200": {"no-description": True}}
+    doc["components"]["schemas"]["Body40"]["properties"]["name"]["maxLength"] = "32"
+    doc["components"]["schemas"]["Orphan"]["type"] = "objet"
+    doc["components"]["parameters"]["Page"]["in"] = "body"
+    return doc
+
+
+def verdict(pairs: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    return set(pairs)
+
+
+def test_a_large_document_is_checked_in_shards_with_the_same_verdict(tmp_path: Path) -> None:
+    doc = document(broken(big_spec()), tmp_path / "api.yaml")
+    parts = shards(doc)
+    assert len(parts) > 2
+    assert {n for s in parts for n in s.document["paths"]} == set(doc.data["paths"])
+    whole = verdict(check_shard(validity.Shard(doc.path, "3.1.0", doc.data)))
+    sharded = verdict([f for s in parts for f in check_shard(s)])
+    assert len(whole) >= 4
+    assert sharded == whole
+
+
+def test_a_clean_large_document_stays_clean_in_shards(tmp_path: Path) -> None:
+    doc = document(big_spec(), tmp_path / "api.yaml")
+    assert [f for s in shards(doc) for f in check_shard(s)] == []
+
+
+def test_a_small_document_is_one_shard(tmp_path: Path) -> None:
+    doc = document(big_spec(5), tmp_path / "api.yaml")
+    assert [s.document for s in shards(doc)] == [doc.data]
+
+
+def test_the_cache_rechecks_only_the_shard_that_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    checked: list[int] = []
+    real = validity.check_shard
+
+    def counting(shard: validity.Shard) -> list[tuple[str, str]]:
+        checked.append(len(shard.document["paths"]))
+        return real(shard)
+
+    monkeypatch.setattr(validity, "check_shard", counting)
+    data = big_spec()
+    cache = tmp_path / "cache"
+
+    def run(data: dict[str, Any]) -> list[str]:
+        check = ValidityCheck.start(cache, workers=0)
+        check.submit(document(data, tmp_path / "api.yaml"), {})
+        return sorted(f"{f.pointer}: {f.message}" for f in check.findings())
+
+    assert run(data) == []
+    cold = len(checked)
+    assert cold == len(shards(document(data, tmp_path / "api.yaml")))
+    checked.clear()
+    assert run(data) == []
+    assert checked == []  # everything from the cache
+    changed = copy.deepcopy(data)
+    changed["components"]["schemas"]["Body40"]["properties"]["name"]["maxLength"] = "32"
+    found = run(changed)
+    assert len(checked) == 1 and found == ["/components/schemas/Body40/properties/name/maxLength: '32' is not of "
+                                           "type 'integer'"]
+    checked.clear()
+    assert run(changed) == found and checked == []  # findings are cached too
+
+
+def test_workers_give_the_in_process_verdict(tmp_path: Path) -> None:
+    doc = document(broken(big_spec()), tmp_path / "api.yaml")
+    results = []
+    for workers in (0, 2):
+        check = ValidityCheck.start(None, workers=workers)
+        check.submit(doc, {})
+        results.append(sorted((f.pointer, f.message) for f in check.findings()))
+    assert results[0] == results[1] and len(results[0]) >= 4
