@@ -90,6 +90,7 @@ class Builder:
     _table_uses: dict[str, list[ir.CodeUse]] = field(default_factory=dict)
     _class_names: set[str] = field(default_factory=set)
     _models: dict[str, ir.Model] = field(default_factory=dict)  # key -> model
+    _models_named: dict[str, ir.Model] = field(default_factory=dict)  # class name -> first model
     _model_family: dict[str, str] = field(default_factory=dict)  # class name -> family module
     _family_models: dict[str, list[str]] = field(default_factory=dict)  # family -> model keys in order
     _building: set[str] = field(default_factory=set)
@@ -498,6 +499,7 @@ class Builder:
             doc=_model_doc(description, provenance, fields, ctx.direction),
         )
         self._models[key] = model
+        self._models_named.setdefault(name, model)
         self._model_family[name] = ctx.family
         self._family_models.setdefault(ctx.family, []).append(key)
         return model
@@ -821,7 +823,7 @@ class Builder:
         )
 
     def _models_by_name(self, class_name_: str) -> ir.Model | None:
-        return next((m for m in self._models.values() if m.class_name == class_name_), None)
+        return self._models_named.get(class_name_)
 
     def _params(self, path: str, op_ptr: str, op: dict[str, Any], family: str, op_id: str,
                 auth: ir.AuthIR) -> tuple[tuple[ir.Param, ...], ir.Model | None]:
@@ -1204,16 +1206,30 @@ def _dependency_order(models: tuple[ir.Model, ...]) -> tuple[ir.Model, ...]:
     return tuple(done.values())
 
 
-def _replace_tables(obj: Any, tables: dict[str, ir.CodeTable]) -> Any:
-    """Rebuild frozen IR objects so every CodeTable reference is the final one."""
+def _replace_tables(obj: Any, tables: dict[str, ir.CodeTable], done: dict[int, Any] | None = None) -> Any:
+    """Rebuild frozen IR objects so every CodeTable reference is the final one.
+
+    Models and fields are shared between operations; `done` (by identity) rebuilds each
+    object once, which keeps the IR's sharing and the cost linear.
+    """
+    if done is None:
+        done = {}
     if isinstance(obj, ir.CodeTable):
         return tables.get(obj.key, obj)
+    if isinstance(obj, (str, int, float, bool, type(None), ir.Provenance, ir.Constraint)):
+        return obj
+    found = done.get(id(obj))
+    if found is not None:
+        return found[1]
     if isinstance(obj, tuple):
-        return tuple(_replace_tables(x, tables) for x in obj)
-    if hasattr(obj, "__dataclass_fields__") and not isinstance(obj, (ir.Provenance, ir.Constraint)):
-        changes = {name: _replace_tables(getattr(obj, name), tables) for name in obj.__dataclass_fields__}
-        return type(obj)(**changes)
-    return obj
+        new: Any = tuple(_replace_tables(x, tables, done) for x in obj)
+    elif hasattr(obj, "__dataclass_fields__"):
+        new = type(obj)(**{name: _replace_tables(getattr(obj, name), tables, done)
+                           for name in obj.__dataclass_fields__})
+    else:
+        return obj
+    done[id(obj)] = (obj, new)  # keeps `obj` alive, so its id is not reused meanwhile
+    return new
 
 
 def build_api(spec_set: SpecSet) -> tuple[ir.API, list[Finding]]:

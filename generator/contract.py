@@ -168,6 +168,7 @@ class CaseBuilder:
         self.walker = _Walker(spec_set)
         self.cases: list[dict[str, Any]] = []
         self._ids: set[str] = set()
+        self.errata = {str(e.id): e for e in api.errata}
         self.tables = {Path(t.key.split("#")[0]).name + "#" + t.key.split("#", 1)[1]: t for t in api.code_tables}
 
     # -- ids and bookkeeping ----------------------------------------------------------
@@ -401,7 +402,7 @@ class CaseBuilder:
     # -- examples, codes, wire, faults ---------------------------------------------
     def _examples(self, path: str, op_ptr: str, op: dict[str, Any], common: dict[str, Any],
                   op_ir: ir.Operation) -> None:
-        errata = {str(e.id): e for e in self.api.errata}
+        errata = self.errata
         for example in op_ir.examples:
             value = json.loads(example.value_json)
             verbatim_json: bool | None = None

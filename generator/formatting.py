@@ -16,6 +16,7 @@ generated tree with black and asserts nothing changes, which is what keeps this 
 from __future__ import annotations
 
 import ast
+import bisect
 import hashlib
 import io
 import json
@@ -90,8 +91,56 @@ def format_python(text: str, cache: BlackCache, *, full: bool = False) -> str:
     if full:
         return cache.format(text)
     lines = text.splitlines(keepends=True)
-    if not any(len(line.rstrip("\n")) > LINE_LENGTH for line in lines):
+    long = [i for i, line in enumerate(lines) if len(line.rstrip("\n")) > LINE_LENGTH]
+    if not long:
         return text
+    chunks = _chunks_around(lines, long)
+    if chunks is None:
+        return _format_by_statement(text, lines, cache)
+    out: list[str] = []
+    start = 0
+    for first, end in chunks:
+        out.extend(lines[start:first])
+        chunk = lines[first:end]
+        out.append(cache.format("".join(chunk)) if not _black_keeps(chunk) else "".join(chunk))
+        start = end
+    out.extend(lines[start:])
+    return "".join(out)
+
+
+def _chunks_around(lines: list[str], long: list[int]) -> list[tuple[int, int]] | None:
+    """The top-level statements holding the long lines, found without parsing the module.
+
+    Our templates start every top-level statement in column 0 with a name, a keyword or a
+    decorator, and indent everything else (a module's docstring aside). Parsing a 9 MB
+    module to find statements took longer than everything else formatting does, so
+    statements are cut at such lines and each cut is proven by parsing just that chunk;
+    when one does not parse (a user template laid out otherwise), None: parse it all.
+    """
+    starts = [i for i, line in enumerate(lines) if line[:1].isalpha() or line[:1] in "_@"]
+    if not starts:
+        return None
+    chunks: list[tuple[int, int]] = []
+    for i in long:
+        at = bisect.bisect_right(starts, i) - 1
+        if at < 0:
+            return None  # in the module docstring, before any statement
+        first = starts[at]
+        end = starts[at + 1] if at + 1 < len(starts) else len(lines)
+        while end > i + 1 and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
+            end -= 1  # blank lines and comments between statements stay outside
+        if chunks and first < chunks[-1][1]:
+            continue  # this statement is already a chunk
+        chunks.append((first, end))
+    for first, end in chunks:
+        try:
+            ast.parse("".join(lines[first:end]))
+        except SyntaxError:
+            return None
+    return chunks
+
+
+def _format_by_statement(text: str, lines: list[str], cache: BlackCache) -> str:
     try:
         tree = ast.parse(text)
     except SyntaxError:

@@ -89,3 +89,15 @@ def test_code_selector_layout_is_blacks(length: int, count: int, when: int) -> N
         if any(len(line) > 88 for line in text.splitlines()):
             continue  # beyond the layouts built in: format_python sends it to black
         assert black.format_str(text, mode=MODE) == text
+
+
+def test_format_python_on_a_module_matches_black() -> None:
+    text = (
+        f'"""Module.\n\n{LONG.strip()}\n"""\n\nimport os\n\n\n@decorator\nclass A:\n    """Doc."""\n\n'
+        f'    MEANINGS = {{\n        "1": "{LONG}",\n    }}\n    x = f(a, b, description="{LONG}")\n\n\n'
+        f"# a comment between statements\nY = 1\n\n\ndef g() -> None:\n    return h(aaaa, bbbb, "
+        f"cccc, dddd, eeee, ffff, gggg, hhhh, iiii, jjjj, kkkk, llll, mmmm)\n"
+    )
+    cache = BlackCache(None)
+    assert format_python(text, cache) == black.format_str(text, mode=MODE)
+    assert cache.misses == 2  # class A (its call) and g; not the docstring or the dict entry
