@@ -14,7 +14,7 @@ import traceback
 from typing import Callable, Sequence
 
 from . import __version__
-from .diagnostics import AiccgenError, ExitCode, Finding, Level, has_errors
+from .diagnostics import AiccgenError, ExitCode, Finding, Level, display_path, has_errors
 
 DEFAULT_SPECS = "specs"
 DEFAULT_OUT = "generated"
@@ -188,8 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write nothing; exit 1 listing the files that are out of date")
     p.add_argument("--templates", metavar="DIR",
                    help="your template folder: a file there replaces the built-in template of the same name")
-    p.add_argument("--cache-dir", metavar="DIR", help="formatting cache (default: .aiccgen-cache beside --out)")
-    p.add_argument("--no-cache", action="store_true", help="use no formatting cache")
+    p.add_argument("--cache-dir", metavar="DIR",
+                   help="black and OpenAPI-validity cache (default: .aiccgen-cache beside --out)")
+    p.add_argument("--no-cache", action="store_true", help="use no cache")
     p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("docs", help="generate only the code-table docs (Markdown, HTML, JSON, CSV)")
@@ -256,6 +257,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:
+        # The file system refused (a folder of the output tree replaced by a file, a file
+        # without permission, a full disk) somewhere a stage did not wrap it: that is the
+        # environment (exit 3, README), not a bug, and the user needs the path and the reason.
+        # Nothing has been written at that point: the writer stages every file first.
+        where = exc.filename or "the file system"
+        print(f"{display_path(str(where))}: error: {exc.strerror or exc} [environment]", file=sys.stderr)
+        return int(ExitCode.ENVIRONMENT)
     except Exception as exc:  # the promise: no traceback, one paragraph, a documented code
         if os.environ.get("AICCGEN_DEBUG"):
             traceback.print_exc()
