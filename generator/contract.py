@@ -169,6 +169,8 @@ class CaseBuilder:
         self.cases: list[dict[str, Any]] = []
         self._ids: set[str] = set()
         self.errata = {str(e.id): e for e in api.errata}
+        self.keywords: list[dict[str, Any]] = []
+        self._keyword_index: dict[tuple[str, str, str, str], int] = {}
         self.tables = {Path(t.key.split("#")[0]).name + "#" + t.key.split("#", 1)[1]: t for t in api.code_tables}
 
     # -- ids and bookkeeping ----------------------------------------------------------
@@ -181,9 +183,19 @@ class CaseBuilder:
         self.cases.append({"id": case_id, **case})
 
     def covers(self, site: Site, polarity: str) -> list[dict[str, Any]]:
+        """What a case covers: an index into the keyword table, and which way.
+
+        The keyword and its value are stored once in `keywords`, not per case: an enum's
+        value list repeated in every one of its cases was a third of cases.json.
+        """
         value = site.value if site.keyword != "enum" else list(site.value)
-        return [{"file": site.file, "pointer": site.pointer, "keyword": site.keyword, "value": value,
-                 "polarity": polarity}]
+        fact = (site.file, site.pointer, site.keyword, json.dumps(value, sort_keys=True))
+        index = self._keyword_index.get(fact)
+        if index is None:
+            index = self._keyword_index[fact] = len(self.keywords)
+            self.keywords.append({"file": site.file, "pointer": site.pointer, "keyword": site.keyword,
+                                  "value": value})
+        return [{"keyword": index, "polarity": polarity}]
 
     # -- entry ---------------------------------------------------------------------
     def build(self) -> dict[str, Any]:
@@ -199,7 +211,7 @@ class CaseBuilder:
                            "variables": {str(v.wire): str(v.default) for v in f.server_variables}}
                    for f in self.api.families}
         return {"format": "aiccgen-contract-cases", "version": 1, "package": self.api.package,
-                "clients": clients, "cases": self.cases}
+                "clients": clients, "keywords": self.keywords, "cases": self.cases}
 
     def _family_key(self, path: str) -> str:
         name = Path(path).name
@@ -487,9 +499,10 @@ def coverage(cases: dict[str, Any]) -> list[dict[str, Any]]:
     """Per constraint keyword: its value and the ids of its positive and negative cases."""
     found: dict[tuple[str, str, str], dict[str, Any]] = {}
     for case in cases["cases"]:
-        for c in case.get("covers") or []:
+        for cover in case.get("covers") or []:
+            c = cases["keywords"][cover["keyword"]]
             key = (c["file"], c["pointer"], c["keyword"])
             entry = found.setdefault(key, {"file": c["file"], "pointer": c["pointer"], "keyword": c["keyword"],
                                            "value": c["value"], "positive": [], "negative": []})
-            entry[c["polarity"]].append(case["id"])
+            entry[cover["polarity"]].append(case["id"])
     return [found[k] for k in sorted(found)]
