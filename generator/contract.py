@@ -189,7 +189,7 @@ class CaseBuilder:
         value list repeated in every one of its cases was a third of cases.json.
         """
         value = site.value if site.keyword != "enum" else list(site.value)
-        fact = (site.file, site.pointer, site.keyword, json.dumps(value, sort_keys=True))
+        fact = (site.file, site.pointer, site.keyword, repr(value))
         index = self._keyword_index.get(fact)
         if index is None:
             index = self._keyword_index[fact] = len(self.keywords)
