@@ -230,8 +230,8 @@ HELPERS: dict[str, Callable[..., Any]] = {
 }
 
 
-def environment(user_templates: str | Path | None = None) -> jinja2.Environment:
-    env = make_environment(user_templates)
+def environment(user_templates: str | Path | None = None, compiled: Path | None = None) -> jinja2.Environment:
+    env = make_environment(user_templates, compiled)
     env.filters.update(HELPERS)
     return env
 

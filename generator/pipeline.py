@@ -16,7 +16,7 @@ from .diagnostics import AiccgenError, Finding, has_errors
 from .emit import OutputFile, environment, plan
 from .formatting import BlackCache, format_python
 from .lint import lint, place_findings
-from .render import template_sources
+from .render import compiled_templates_dir, template_sources
 from .specset import SpecSet, load_spec_set
 from .validity import ValidityCheck
 from .writer import Change, check_tree, write_tree
@@ -76,8 +76,8 @@ class Generation:
 
 
 def render_files(api: ir.API, templates: str | None, cache: BlackCache, spec_set: SpecSet | None = None,
-                 specs_rel: str | None = None) -> dict[str, bytes]:
-    env = environment(templates)
+                 specs_rel: str | None = None, compiled: Path | None = None) -> dict[str, bytes]:
+    env = environment(templates, compiled)
     outputs = plan(api, env, spec_set, specs_rel)
     # Any overridden template counts, included macros and tables too: a user's template
     # is not black-stable by construction, wherever it ends up.
@@ -111,7 +111,8 @@ def generate(targets: list[str], out_dir: str, *, check: bool = False, templates
                 # The generated tests find the specs relative to themselves: portable between checkouts.
                 specs_dir = targets[0] if Path(targets[0]).is_dir() else str(Path(targets[0]).parent)
                 specs_rel = Path(os.path.relpath(Path(specs_dir).resolve(), (out / "tests").resolve())).as_posix()
-                files = render_files(api, templates, cache, spec_set, specs_rel)
+                compiled = compiled_templates_dir() if cache_dir else None
+                files = render_files(api, templates, cache, spec_set, specs_rel, compiled)
             except Exception:
                 # A spec the validator rejects may break the build in any way; its findings
                 # are the answer then. A valid spec that breaks it is aiccgen's bug.

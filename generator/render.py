@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import textwrap
 import unicodedata
@@ -249,11 +250,36 @@ def plain(value: Any) -> str:
 
 # -- environment ---------------------------------------------------------------------
 
-def make_environment(user_templates: str | Path | None = None) -> jinja2.Environment:
+def compiled_templates_dir() -> Path:
+    """Where compiled templates are kept between runs, per user, like .pyc files.
+
+    Jinja2 compiling our 19 templates took 0.27 s of a 1 s generation. The compiled code
+    depends only on a template's source (Jinja2 checks a checksum of it), never on a spec,
+    so it is cached per user as black caches its own work: `AICCGEN_TEMPLATE_CACHE`, else
+    `$XDG_CACHE_HOME/aiccgen/templates`, else `~/.cache/aiccgen/templates`.
+    """
+    configured = os.environ.get("AICCGEN_TEMPLATE_CACHE")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "aiccgen" / "templates"
+
+
+def make_environment(user_templates: str | Path | None = None,
+                     compiled: Path | None = None) -> jinja2.Environment:
+    """The one Jinja2 environment; `compiled`: a folder for compiled templates, or None."""
     search = [str(user_templates)] if user_templates else []
     search.append(str(BUILTIN_TEMPLATES))
+    bytecode_cache = None
+    if compiled is not None:
+        try:
+            compiled.mkdir(parents=True, exist_ok=True)
+            bytecode_cache = jinja2.FileSystemBytecodeCache(str(compiled))
+        except OSError:
+            pass  # an unwritable cache only costs the compile time
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(search),
+        bytecode_cache=bytecode_cache,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
