@@ -202,3 +202,35 @@ def test_committed_generated_tree_passes_mypy_strict_and_ruff() -> None:
     assert mypy.returncode == 0, mypy.stdout + mypy.stderr
     ruff = subprocess.run([sys.executable, "-m", "ruff", "check", "generated"], cwd=ROOT, capture_output=True, text=True)
     assert ruff.returncode == 0, ruff.stdout + ruff.stderr
+
+
+def test_importing_the_client_leaves_asyncio_and_black_alone() -> None:
+    """Sync users do not pay for asyncio (~35 ms), nobody for the generator's formatter."""
+    code = "import sys, aicc_client; print(sorted(m for m in ('asyncio', 'black', 'jinja2') if m in sys.modules))"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "generated" / "client")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_compiled_templates_are_reused_and_follow_template_edits(
+    tmp_path: Path, generated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compiled = tmp_path / "compiled"
+    monkeypatch.setenv("AICCGEN_TEMPLATE_CACHE", str(compiled))
+    cached_run = ["--cache-dir", str(tmp_path / "cache")]
+    for run in ("first", "second"):
+        out = tmp_path / run
+        assert main(["generate", "--out", str(out), *cached_run]) == 0
+        assert tree(out) == tree(generated)  # the same output, compiled or cached
+    assert len(list(compiled.iterdir())) >= 19
+    # An edited template (same name, new source) is compiled afresh, not served stale.
+    mine = tmp_path / "templates" / "client"
+    mine.mkdir(parents=True)
+    builtin = (ROOT / "templates" / "client" / "code_table.py.j2").read_text()
+    for origin in ("one", "two"):
+        (mine / "code_table.py.j2").write_text(builtin.replace(
+            "    {{ t | code_table_doc | docstring(4) }}\n",
+            f"    {{{{ t | code_table_doc | docstring(4) }}}}\n    ORIGIN = {origin!r}\n"))
+        out = tmp_path / f"custom-{origin}"
+        assert main(["generate", "--out", str(out), "--templates", str(tmp_path / "templates"), *cached_run]) == 0
+        assert f'ORIGIN = "{origin}"' in (out / "client" / "aicc_client" / "codes.py").read_text()
