@@ -441,7 +441,7 @@ STAGE_NOTES = {
     "validity: openapi-spec-validator (wait)": "waiting for openapi-spec-validator, which runs in a worker "
     "process beside load/lint/build/render (generator/validity.py); in-process under the profiler",
     "build": "specs -> IR (build_api), locating its findings",
-    "render": "Jinja2 rendering of every file (emit.plan)",
+    "render": "Jinja2 rendering of every file (emit.iter_outputs)",
     "format": "selective black (format_python)",
     "write": "writing the tree, saving the black cache",
     "other": "interpreter teardown inside main, argument parsing, encoding",

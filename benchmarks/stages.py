@@ -13,7 +13,7 @@ same code path as the ``aiccgen`` command. Timing wraps (without changing) the f
 | lint: aiccgen rules | ``lint``: $ref checks, errata, code tables, lengths, examples, provenance, operation ids, locating findings; submitting documents to the validity check |
 | validity: openapi-spec-validator (wait) | ``ValidityCheck.findings``: waiting for the worker that runs openapi-spec-validator (or, in-process, running it) |
 | build | ``build_api`` plus locating its findings: specs -> IR |
-| render | ``generator.emit.plan``: Jinja2 rendering of every output file, runtime copy |
+| render | ``generator.emit.iter_outputs``: Jinja2 rendering of every output file, runtime copy |
 | format | ``format_python`` (selective black, through the cache) |
 | write | ``write_tree`` / ``check_tree`` and saving the black cache |
 
@@ -78,6 +78,24 @@ def _timed(name: str, fn: Callable[..., Any], *, materialize: bool = False) -> C
     return wrapper
 
 
+def _timed_iter(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Like _timed for a generator: each item's production counts, the consumer's work not."""
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        items = iter(fn(*args, **kwargs))
+        while True:
+            start = time.perf_counter()
+            try:
+                item = next(items)
+            except StopIteration:
+                return
+            finally:
+                STAGES[name] += time.perf_counter() - start
+                PEAK_AFTER[name] = _peak_mib()
+            yield item
+
+    return wrapper
+
+
 def install() -> dict[str, Any]:
     start = time.perf_counter()
     import generator.cli  # noqa: F401
@@ -95,7 +113,7 @@ def install() -> dict[str, Any]:
     pipeline.lint = _timed("lint (all)", pipeline.lint)
     pipeline.build_api = _timed("build", pipeline.build_api)
     pipeline.place_findings = _timed("build", pipeline.place_findings)
-    pipeline.plan = _timed("render", pipeline.plan)
+    pipeline.iter_outputs = _timed_iter("render", pipeline.iter_outputs)
     pipeline.format_python = _timed("format", pipeline.format_python)
     pipeline.write_tree = _timed("write", pipeline.write_tree)
     pipeline.check_tree = _timed("write", pipeline.check_tree)

@@ -8,16 +8,17 @@ lay out what the IR already decided: import lists, selector literals, doc texts.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import jinja2
 
 from . import ir
 from .formatting import LINE_LENGTH
 from .ir import SpecText
-from .render import make_environment, py_str, py_tuple
+from .render import make_environment, py_str
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 
@@ -279,26 +280,31 @@ def _cases_json(cases: dict[str, Any]) -> str:
 
 
 def plan(api: ir.API, env: jinja2.Environment, spec_set: Any = None, specs_rel: str | None = None) -> list[OutputFile]:
+    return list(iter_outputs(api, env, spec_set, specs_rel))
+
+
+def iter_outputs(api: ir.API, env: jinja2.Environment, spec_set: Any = None,
+                 specs_rel: str | None = None) -> Iterator[OutputFile]:
+    """Every output file, rendered one at a time: a caller that encodes and drops each
+    holds one rendered text at once, not all of them (~120 MB at 1000 operations)."""
     pkg = f"client/{api.package}"
-    out: list[OutputFile] = []
 
-    def render(path: str, template: str, **context: Any) -> None:
+    def render(path: str, template: str, **context: Any) -> OutputFile:
         text = env.get_template(template).render(api=api, **context)
-        out.append(OutputFile(path, text, template, path.endswith(".py")))
+        return OutputFile(path, text, template, path.endswith(".py"))
 
-    render("client/pyproject.toml", "client/pyproject.toml.j2")
-    render("client/README.md", "client/README.md.j2")
-    render(f"{pkg}/__init__.py", "client/package_init.py.j2")
-    out.append(OutputFile(f"{pkg}/py.typed", "", None, False))
-    render(f"{pkg}/codes.py", "client/codes.py.j2")
+    yield render("client/pyproject.toml", "client/pyproject.toml.j2")
+    yield render("client/README.md", "client/README.md.j2")
+    yield render(f"{pkg}/__init__.py", "client/package_init.py.j2")
+    yield OutputFile(f"{pkg}/py.typed", "", None, False)
+    yield render(f"{pkg}/codes.py", "client/codes.py.j2")
     for family in api.families:
-        render(f"{pkg}/{family.key}.py", "client/family.py.j2", family=family)
+        yield render(f"{pkg}/{family.key}.py", "client/family.py.j2", family=family)
     for name, source in runtime_files():
-        out.append(OutputFile(f"{pkg}/_runtime/{name}", source, None, True))
-    out.extend(docs_files(api, env))
+        yield OutputFile(f"{pkg}/_runtime/{name}", source, None, True)
+    yield from docs_files(api, env)
     if spec_set is not None and specs_rel is not None:
-        out.extend(tests_files(api, env, spec_set, specs_rel))
-    return out
+        yield from tests_files(api, env, spec_set, specs_rel)
 
 
 # -- code-table docs ---------------------------------------------------------------------

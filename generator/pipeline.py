@@ -13,7 +13,7 @@ from pathlib import Path
 from . import __version__, ir
 from .build import build_api
 from .diagnostics import AiccgenError, Finding, has_errors
-from .emit import OutputFile, environment, plan
+from .emit import environment, iter_outputs
 from .formatting import BlackCache, format_python
 from .lint import lint, place_findings
 from .render import compiled_templates_dir, template_sources
@@ -78,16 +78,13 @@ class Generation:
 def render_files(api: ir.API, templates: str | None, cache: BlackCache, spec_set: SpecSet | None = None,
                  specs_rel: str | None = None, compiled: Path | None = None) -> dict[str, bytes]:
     env = environment(templates, compiled)
-    outputs = plan(api, env, spec_set, specs_rel)
     # Any overridden template counts, included macros and tables too: a user's template
     # is not black-stable by construction, wherever it ends up.
     overridden = bool(templates) and any(s.overridden for s in template_sources(env, env.list_templates()))
     files: dict[str, bytes] = {}
-    outputs.reverse()
-    while outputs:
-        # Popped so each rendered text is freed once encoded: at 1000 operations the
-        # outputs are ~120 MB, and holding text and bytes together doubled the peak.
-        out = outputs.pop()
+    # One file at a time, each text dropped once encoded: at 1000 operations the outputs
+    # are ~120 MB, and holding every text beside its bytes doubled the peak.
+    for out in iter_outputs(api, env, spec_set, specs_rel):
         content = out.content
         if out.python and out.template is not None:
             # Our templates are black-stable by construction; a user's may not be.
