@@ -111,10 +111,50 @@ def _erratum_lines(data: dict[str, Any], page: Page) -> set[tuple[str, int]]:
     return lines
 
 
+def spec_problems(spec_dir: str | os.PathLike[str]) -> list[Finding]:
+    """Why the specs cannot be one side of the comparison, as error findings.
+
+    Drift compares facts, and the fact projection (`generator.facts`) trusts what `validate`
+    guarantees. Without this check an unreadable, non-OpenAPI or broken-`$ref` spec folder
+    projected to no facts at all: drift compared nothing and passed (or crashed on the
+    dangling `$ref`). These are the load-level checks only (files, YAML, `openapi`, every
+    `$ref` resolving to a schema); the full rules stay `validate`'s job.
+    """
+    from .diagnostics import AiccgenError, error
+    from .specset import iter_refs, load_spec_set
+
+    try:
+        spec_set = load_spec_set([str(spec_dir)])
+    except AiccgenError as exc:
+        return [f for f in exc.findings if f.level >= Level.ERROR]
+    found = list(spec_set.findings)
+    for path in spec_set.entries:
+        doc = spec_set.doc(path)
+        found.extend(doc.findings)
+        if not isinstance(doc.data, dict) or "openapi" not in doc.data:
+            found.append(error("openapi", "not an OpenAPI document: no 'openapi' key at the top", path))
+            continue
+        for pointer, ref in iter_refs(doc.data):
+            try:
+                spec_set.deref(path, {"$ref": ref})
+            except AiccgenError as exc:
+                found.append(error(exc.findings[0].rule, exc.findings[0].message, path, pointer))
+    docs = {d.path: d for d in spec_set.loaded()}
+    return sort_findings(docs[f.file].place(f) if f.file in docs else f for f in found if f.level >= Level.ERROR)
+
+
 def run_drift(pages: Iterable[str | os.PathLike[str]], spec_dir: str | os.PathLike[str],
               errata_dir: str | os.PathLike[str] | None = None) -> DriftReport:
     """Import, apply errata, compare with the specs; every difference is a finding."""
     spec_dir = Path(spec_dir)
+    problems = spec_problems(spec_dir)
+    if problems:
+        return DriftReport(findings=problems)
+    pages = list(pages)
+    if not pages:
+        return DriftReport(findings=[Finding(
+            Level.ERROR, "drift", "no pages to compare: the specs name no page files (x-doc-pages ... file) "
+            "and none were given; name the vendor pages on the command line", str(spec_dir))])
     errata = Path(errata_dir) if errata_dir is not None else spec_dir / "errata"
     result, overlays, findings = import_with_errata(pages, errata, str(shared_root(spec_dir)))
     imported_root = spec_dir.resolve() / ".imported"  # virtual: where relative refs resolve

@@ -45,7 +45,7 @@ from .naming import (
     snake_case,
     unique_member_names,
 )
-from .pages import CodeEntry, Example, Field, Page, Table, load_page
+from .pages import CodeEntry, Example, Field, Page, Table, parse_page
 
 __all__ = ["ImportResult", "ImportedSpec", "import_page", "import_pages", "page_key",
            "spec_file_name", "write_specs"]
@@ -106,10 +106,23 @@ def import_pages(paths: Iterable[str | os.PathLike[str]], *, shared_root: str | 
     seen: dict[str, str] = {}
     for path in paths:
         try:
-            page = load_page(Path(path))
+            raw = Path(path).read_bytes()
         except OSError as exc:
             result.findings.append(Finding(Level.ERROR, "page", f"cannot read the page: {exc.strerror or exc}",
                                            str(path)))
+            continue
+        text, refusal = _page_text(raw)
+        if refusal is not None:
+            result.findings.append(Finding(Level.ERROR, "page", refusal[0], str(path), "", refusal[1]))
+            continue
+        page = parse_page(text, str(path))
+        if page.title is None and page.url is None:
+            # The parser finds something in any text; without a title and a request URL it
+            # found no interface, and a spec built from nothing would only mislead review.
+            result.findings.append(Finding(
+                Level.ERROR, "page", "not a vendor interface page: it has no title line and no request URL "
+                "(https://Domain name/...); pass the text of an interface page, like ../shared/seeds/*.txt",
+                str(path), "", 1))
             continue
         data, findings = import_page(page, shared_root=shared_root)
         key = page_key(page)
@@ -121,6 +134,21 @@ def import_pages(paths: Iterable[str | os.PathLike[str]], *, shared_root: str | 
         seen[key] = page.path
         result.specs.append(ImportedSpec(key, page, spec_file_name(key), data))
     return result
+
+
+def _page_text(raw: bytes) -> tuple[str, tuple[str, int] | None]:
+    """The page's text, or why it is not a page's text and on which line. Pages are saved
+    as UTF-8 text; binary data or another encoding must be refused, not imported as
+    replacement characters."""
+    if not raw.strip():
+        return "", ("the page is empty", 1)
+    nul = raw.find(b"\0")
+    if nul >= 0:
+        return "", ("binary data, not the text of a page (a NUL byte)", raw[:nul].count(b"\n") + 1)
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        return "", ("not UTF-8 text: save the page as UTF-8", raw[: exc.start].count(b"\n") + 1)
 
 
 def import_page(page: Page, *, shared_root: str | None = None) -> tuple[dict[str, Any], list[Finding]]:
@@ -139,8 +167,10 @@ def write_specs(result: ImportResult, out_dir: str | os.PathLike[str]) -> list[P
     from .yamlio import dump_yaml
 
     out = Path(out_dir)
+    written: list[Path] = []
+    if not result.specs:
+        return written  # every page was refused: leave the output folder as it was
     out.mkdir(parents=True, exist_ok=True)
-    written = []
     for spec in result.specs:
         target = out / spec.file
         header = (f"# Imported by `aiccgen import` from {spec.page.path}.\n"

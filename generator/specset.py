@@ -105,17 +105,54 @@ class SpecSet:
         return Ref(target, pointer, value)
 
     def deref(self, path: str, node: Any, *, limit: int = 50) -> tuple[str, str | None, Any]:
-        """Follow `$ref` chains: (file, pointer or None, value). Detects alias cycles."""
+        """Follow `$ref` chains: (file, pointer or None, value). Detects alias cycles.
+
+        Only a loop of pure aliases is an error: `A: {$ref: B}`, `B: {$ref: A}` (or a schema
+        that is only a `$ref` to itself) never reaches a schema, so it describes nothing and
+        would send any tool that follows it round for ever. A recursive schema is legal JSON
+        Schema and is not seen here: its `$ref` sits under `properties` or `items` of an
+        object, so following the alias ends at that object.
+        """
         pointer: str | None = None
-        seen: set[tuple[str, str]] = set()
+        start = path
+        seen: list[tuple[str, str]] = []
         while isinstance(node, dict) and isinstance(node.get("$ref"), str):
             ref = self.resolve(path, node["$ref"])
             key = (ref.path, ref.pointer)
-            if key in seen or len(seen) >= limit:
-                raise AiccgenError(error("ref-cycle", f"$ref cycle through {node['$ref']!r}", path))
-            seen.add(key)
+            if key in seen:
+                loop = [*seen[seen.index(key):], key]
+                chain = " -> ".join(_ref_label(start, p, ptr) for p, ptr in loop)
+                raise AiccgenError(error(
+                    "ref-cycle", f"$ref cycle {chain} never reaches a schema: write the schema itself in one "
+                    "of them (a schema may refer to itself from inside properties or items)", start))
+            if len(seen) >= limit:
+                raise AiccgenError(error(
+                    "ref-cycle", f"$ref chain through {node['$ref']!r} is longer than {limit} links; "
+                    "refer to the schema directly", start))
+            seen.append(key)
             path, pointer, node = ref.path, ref.pointer, ref.value
         return path, pointer, node
+
+
+def _ref_label(base: str, path: str, pointer: str) -> str:
+    """`#/components/schemas/A` in the same file, `codes.yaml#/...` in another."""
+    return ("" if path == base else os.path.basename(path)) + "#" + pointer
+
+
+def iter_refs(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
+    """(pointer of the object holding it, `$ref` value) for every `$ref` outside `x-` keys."""
+    stack = [(pointer, node)]
+    while stack:
+        ptr, value = stack.pop()
+        if isinstance(value, dict):
+            ref = value.get("$ref")
+            if isinstance(ref, str):
+                yield ptr, ref
+            for key, child in value.items():
+                if isinstance(child, (dict, list)) and not key.startswith("x-"):
+                    stack.append((join_pointer(ptr, key), child))
+        elif isinstance(value, list):
+            stack.extend((join_pointer(ptr, i), child) for i, child in enumerate(value))
 
 
 def get_pointer(data: Any, pointer: str) -> Any:

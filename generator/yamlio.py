@@ -55,6 +55,8 @@ _AMBIGUOUS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)"), "infinity/NaN, which JSON cannot hold"),
     (re.compile(r"=|<<"), "a YAML 1.1 special key/value"),
 )
+#: One pass over a plain scalar instead of eight; the list above then names the reason.
+_ANY_AMBIGUOUS = re.compile("|".join(f"(?:{p.pattern})" for p, _ in _AMBIGUOUS))
 
 
 @dataclass
@@ -80,9 +82,35 @@ class YamlDocument:
         return finding.located(line, col)
 
 
+#: The largest spec file aiccgen reads, in MB (10**6 bytes); `AICCGEN_MAX_SPEC_MB` changes it.
+#: The vendor's specs are about 0.1 MB and a synthetic 1000-operation spec is 13 MB; validating
+#: one of 50 MB would take many minutes and gigabytes, which in CI looks like a hang. A file
+#: over the limit is refused at once, before it is read, with a finding that names it.
+DEFAULT_MAX_SPEC_MB = 32
+
+
+def max_spec_bytes() -> int:
+    """The size limit for one spec file, from `AICCGEN_MAX_SPEC_MB` or the default."""
+    raw = os.environ.get("AICCGEN_MAX_SPEC_MB", "")
+    try:
+        mb = float(raw) if raw.strip() else DEFAULT_MAX_SPEC_MB
+    except ValueError:
+        mb = DEFAULT_MAX_SPEC_MB
+    return int(mb * 1_000_000) if mb > 0 else int(DEFAULT_MAX_SPEC_MB * 1_000_000)
+
+
 def read_text(path: str | os.PathLike[str]) -> str:
     """Read a spec as UTF-8 (BOM tolerated) or raise a located, readable error."""
     p = Path(path)
+    limit = max_spec_bytes()
+    try:
+        size = p.stat().st_size
+    except OSError:
+        size = 0  # reading below reports what is wrong with the file
+    if size > limit:
+        raise AiccgenError(error(
+            "file-size", f"the file is {size / 1e6:.1f} MB, over aiccgen's limit of {limit / 1e6:g} MB per spec "
+            "file; split the spec, or set AICCGEN_MAX_SPEC_MB to raise the limit", str(p)))
     try:
         raw = p.read_bytes()
     except FileNotFoundError:
@@ -236,7 +264,7 @@ class _Converter:
             root = docs[0]
         # Expands aliases and merge keys in C++; a no-op pass when the file has none.
         t.resolve()
-        return self._node(root, "")
+        return self._node(root, ())
 
     def _children(self, i: int) -> list[int]:
         t, out = self.t, []
@@ -246,39 +274,42 @@ class _Converter:
             c = t.next_sibling(c)
         return out
 
-    def _node(self, i: int, pointer: str) -> Any:
+    def _node(self, i: int, where: _Where) -> Any:
+        # `where` is the path as a chain of (parent, token) tuples: a JSON pointer string per
+        # node cost a fifth of loading a large spec, and only a finding needs one.
         t = self.t
         if t.is_map(i):
             out: dict[str, Any] = {}
             c = t.first_child(i)
             while c != self.none:
-                key = self._text(bytes(t.key(c)), pointer)
-                child_pointer = join_pointer(pointer, key)
+                # Interned: a spec repeats a few dozen keys hundreds of thousands of times.
+                key = sys.intern(self._text(bytes(t.key(c)), where))
+                child = (where, key)
                 if key in out:
                     self.doc.findings.append(
                         error("yaml-duplicate-key", f"duplicate key {key!r}: the later value would silently win",
-                              self.doc.path, child_pointer)
+                              self.doc.path, _pointer(child))
                     )
-                out[key] = self._node(c, child_pointer)
+                out[key] = self._node(c, child)
                 c = t.next_sibling(c)
             return out
         if t.is_seq(i):
             items = []
             c, n = t.first_child(i), 0
             while c != self.none:
-                items.append(self._node(c, join_pointer(pointer, n)))
+                items.append(self._node(c, (where, n)))
                 c, n = t.next_sibling(c), n + 1
             return items
         if t.val_is_null(i) and not t.is_val_quoted(i):
             return None
-        raw = self._text(bytes(t.val(i)), pointer)
+        raw = self._text(bytes(t.val(i)), where)
         if t.has_val_tag(i):
-            return self._tagged(bytes(t.val_tag(i)).decode(), raw, pointer)
+            return self._tagged(bytes(t.val_tag(i)).decode(), raw, _pointer(where))
         if t.is_val_quoted(i):
             return raw
-        return self._plain(raw, pointer)
+        return self._plain(raw, where)
 
-    def _text(self, data: bytes, pointer: str) -> str:
+    def _text(self, data: bytes, where: _Where) -> str:
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
@@ -288,7 +319,7 @@ class _Converter:
         # same file would not load elsewhere: say so, where it is.
         self.doc.findings.append(
             error("yaml", "a string escapes a UTF-16 surrogate (\\ud800-\\udfff), which YAML readers refuse; "
-                  "write the character itself or a \\U0001F4DE-style escape", self.doc.path, pointer)
+                  "write the character itself or a \\U0001F4DE-style escape", self.doc.path, _pointer(where))
         )
         return data.decode("utf-8", errors="replace")
 
@@ -305,7 +336,7 @@ class _Converter:
         )
         return raw
 
-    def _plain(self, raw: str, pointer: str) -> Any:
+    def _plain(self, raw: str, where: _Where) -> Any:
         if raw in _NULLS:
             return None
         if raw in _TRUE:
@@ -318,13 +349,24 @@ class _Converter:
             value = float(raw)
             if math.isfinite(value):
                 return value
-        for pattern, meaning in _AMBIGUOUS:
-            if pattern.fullmatch(raw):
-                self.doc.findings.append(
-                    error("yaml-ambiguous", f"unquoted {raw!r} is {meaning}; quote it", self.doc.path, pointer)
-                )
-                return raw
+        if _ANY_AMBIGUOUS.fullmatch(raw):
+            meaning = next(m for pattern, m in _AMBIGUOUS if pattern.fullmatch(raw))
+            self.doc.findings.append(
+                error("yaml-ambiguous", f"unquoted {raw!r} is {meaning}; quote it", self.doc.path, _pointer(where))
+            )
         return raw
+
+
+#: A node's place while loading: () for the root, else (parent's place, key or index).
+_Where = tuple[Any, ...]
+
+
+def _pointer(where: _Where) -> str:
+    tokens: list[str | int] = []
+    while where:
+        where, token = where
+        tokens.append(token)
+    return join_pointer("", *reversed(tokens))
 
 
 class Locator:
