@@ -19,7 +19,8 @@ Replies can also misbehave the way networks and gateways do: wait before answeri
 (``delay``), reset the connection after reading the request (``Reply.reset()``, a TCP RST
 through SO_LINGER 0), close it without answering (``Reply.close()``), send a body shorter
 than its Content-Length (``Reply.truncated(...)``), send an HTML error page
-(``Reply.html()``) or a very large body (``Reply.large(n)``).
+(``Reply.html()``), a very large body (``Reply.large(n)``) or a chunked body of any size,
+endless included (``Reply.chunked(head, total=None)``).
 
 ``unused_port()`` gives a port nothing listens on (a connection is refused), and
 ``LoopbackServer(port=...)`` starts a server on a chosen port later, for tests of
@@ -81,9 +82,11 @@ class Reply:
     """What the server does with one request.
 
     ``mode`` is ``"respond"`` (a normal response), ``"reset"`` (TCP reset after reading
-    the request), ``"close"`` (close without answering) or ``"truncate"`` (send the
+    the request), ``"close"`` (close without answering), ``"truncate"`` (send the
     headers with the full Content-Length but only ``truncate_to`` body bytes, then
-    close). ``delay`` seconds pass before anything happens.
+    close) or ``"chunked"`` (``body``, then filler, with ``Transfer-Encoding: chunked``
+    and no Content-Length, until ``stream_total`` bytes or, when that is None, until
+    the client goes away). ``delay`` seconds pass before anything happens.
     """
 
     status: int = 200
@@ -92,6 +95,7 @@ class Reply:
     delay: float = 0.0
     mode: str = "respond"
     truncate_to: int = 0
+    stream_total: int | None = 0
 
     # ---------------------------------------------------------------- constructors
 
@@ -155,6 +159,24 @@ class Reply:
         head = b"<html>"
         body = head + b"x" * max(0, size - len(head))
         return cls.raw(body, status, content_type, delay=delay)
+
+    @classmethod
+    def chunked(
+        cls,
+        head: bytes,
+        total: int | None = None,
+        status: int = 200,
+        content_type: str = "application/json;charset=UTF-8",
+    ) -> Reply:
+        """A chunked body with no Content-Length: ``head``, then ``x`` filler up to
+        ``total`` bytes, or for ever (``total=None``: until the client disconnects)."""
+        return cls(
+            status=status,
+            body=head,
+            headers=(("Content-Type", content_type),),
+            mode="chunked",
+            stream_total=total,
+        )
 
     @classmethod
     def reset(cls, delay: float = 0.0) -> Reply:
@@ -258,6 +280,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(reply.status)
         for name, value in reply.headers:
             self.send_header(name, value)
+        if reply.mode == "chunked":
+            self._send_chunked(reply)
+            return
         self.send_header("Content-Length", str(len(reply.body)))
         if reply.mode == "truncate":
             self.send_header("Connection", "close")
@@ -269,6 +294,25 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if self.command != "HEAD":
             self.wfile.write(reply.body)
+
+    def _send_chunked(self, reply: Reply) -> None:
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        filler = b"x" * 65536
+        sent = 0
+        stopping = self.server.owner._stopping
+        try:
+            chunk = reply.body
+            while chunk and not stopping.is_set():
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                sent += len(chunk)
+                left = None if reply.stream_total is None else reply.stream_total - sent
+                chunk = filler if left is None else filler[: max(0, left)]
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except OSError:  # the client stopped reading and went away: that is the point
+            pass
+        self.close_connection = True
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 

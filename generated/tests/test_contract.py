@@ -299,12 +299,13 @@ def test_keyword_coverage() -> None:
     """Each constraint keyword has a positive and a negative case, for its value."""
     covered: dict[tuple[str, str, str], dict[str, Any]] = {}
     for case in CASES["cases"]:
-        for c in case["covers"]:
+        for cover in case["covers"]:
+            c = CASES["keywords"][cover["keyword"]]
             entry = covered.setdefault(
                 (c["file"], c["pointer"], c["keyword"]),
                 {"value": c["value"], "positive": 0, "negative": 0},
             )
-            entry[c["polarity"]] += 1
+            entry[cover["polarity"]] += 1
     missing = []
     for key in sorted(spec_keywords()):
         found = covered.get(key)

@@ -20,7 +20,13 @@ from ._auth import (
     TokenTransport,
 )
 from ._business import business_code, check_business
-from ._client import DEFAULT_TIMEOUT, PACKAGE, AsyncAPIClient, SyncAPIClient
+from ._client import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT,
+    PACKAGE,
+    AsyncAPIClient,
+    SyncAPIClient,
+)
 from ._codes import CodeInfo, IntCodeEnum, StrCodeEnum
 from ._descriptors import (
     BusinessRule,
@@ -47,6 +53,7 @@ from ._errors import (
     RequestOutcomeUnknownError,
     RequestValidationError,
     ResponseDecodeError,
+    ResponseTooLargeError,
     ServerError,
     TokenError,
     TransportError,
@@ -64,6 +71,7 @@ from ._retry import (
 from ._validation import validate_request
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "PACKAGE",
@@ -95,6 +103,7 @@ __all__ = [
     "RequestOutcomeUnknownError",
     "RequestValidationError",
     "ResponseDecodeError",
+    "ResponseTooLargeError",
     "Rule",
     "Secret",
     "ServerError",

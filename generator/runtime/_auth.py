@@ -15,7 +15,6 @@ token endpoint treated as retry-safe.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import inspect
 import threading
@@ -24,15 +23,25 @@ import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import httpx
 import msgspec
 
 from ._descriptors import TokenSource, check_base_url, json_member
-from ._errors import ConfigurationError, TokenError
+from ._errors import (
+    ConfigurationError,
+    ResponseTooLargeError,
+    TokenError,
+    TransportError,
+)
 from ._redact import Secret, body_excerpt, is_sensitive_name, redact_url
 from ._validation import int_like
+
+if TYPE_CHECKING:
+    # asyncio is imported where the async paths first need it: importing it up front
+    # added ~35 ms to importing the client, for sync users too (docs/performance.md).
+    import asyncio
 
 __all__ = [
     "ApiKeyAuth",
@@ -174,7 +183,12 @@ class BearerTokenAuth(Auth):
                 if token is None:
                     started = self._clock()
                     req = self._token_request(transport.base_url)
-                    response = transport.send(req, operation=self._source.operation_id)
+                    try:
+                        response = transport.send(
+                            req, operation=self._source.operation_id
+                        )
+                    except (TransportError, ResponseTooLargeError) as exc:
+                        raise self._unreachable(req, exc) from exc
                     token = self._accept(req, response, started)
         request.headers["Authorization"] = f"Bearer {token}"
 
@@ -188,9 +202,12 @@ class BearerTokenAuth(Auth):
                 if token is None:
                     started = self._clock()
                     req = self._token_request(transport.base_url)
-                    response = await transport.send(
-                        req, operation=self._source.operation_id
-                    )
+                    try:
+                        response = await transport.send(
+                            req, operation=self._source.operation_id
+                        )
+                    except (TransportError, ResponseTooLargeError) as exc:
+                        raise self._unreachable(req, exc) from exc
                     token = self._accept(req, response, started)
         request.headers["Authorization"] = f"Bearer {token}"
 
@@ -227,6 +244,8 @@ class BearerTokenAuth(Auth):
         return None
 
     def _async_lock(self) -> asyncio.Lock:
+        import asyncio
+
         loop = asyncio.get_running_loop()
         with self._guard:
             lock = self._async_locks.get(loop)
@@ -266,6 +285,25 @@ class BearerTokenAuth(Auth):
             status_code=response.status_code,
             headers=response.headers,
             body_excerpt=excerpt,
+        )
+
+    def _unreachable(
+        self, request: httpx.Request, exc: TransportError | ResponseTooLargeError
+    ) -> TokenError:
+        """No usable answer from the token endpoint (after the client's retries): a
+        ``TokenError`` too, so that every failure to obtain a token is one type, and so
+        that it is never mistaken for a failure of the request that needed the token,
+        which was not sent at all (for createCall: no call can have been placed)."""
+        source = self._source
+        status = exc.status_code if isinstance(exc, ResponseTooLargeError) else 0
+        detail = str(exc).removeprefix(f"{source.operation_id}: ")
+        return TokenError(
+            f"{source.operation_id}: could not obtain an access token: {detail}. The "
+            "request that needed the token was not sent.",
+            operation=source.operation_id,
+            method=request.method,
+            url=request.url,
+            status_code=status,
         )
 
     def _accept(

@@ -12,6 +12,10 @@ The retry policy has one rule that outranks every default: an operation with
 have reached the server; only a failure to connect at all, or a 401 (the request was not
 processed) followed by a fresh token, leads to a second send.
 
+Response bodies are read as a stream and never kept beyond ``max_response_bytes``
+(``DEFAULT_MAX_RESPONSE_BYTES``, 10 MiB, by default; each documented response is a few KB):
+a larger or endless body raises ``ResponseTooLargeError`` with bounded memory.
+
 Everything logged or raised is redacted: URLs, excerpts and messages go through
 ``_redact``; headers are never logged; bodies only at DEBUG, with sensitive fields
 masked.
@@ -19,7 +23,6 @@ masked.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 import ssl
@@ -47,6 +50,7 @@ from ._errors import (
     RequestOutcomeUnknownError,
     RequestValidationError,
     ResponseDecodeError,
+    ResponseTooLargeError,
     status_error_class,
 )
 from ._models import wire_name
@@ -55,6 +59,7 @@ from ._redact import (
     MASK,
     Secret,
     body_excerpt,
+    header_secrets,
     is_sensitive_name,
     redact_text,
     redact_url,
@@ -62,7 +67,12 @@ from ._redact import (
 from ._retry import is_retryable_status, parse_retry_after, retry_delay
 from ._validation import int_like, preview, validate_request
 
-__all__ = ["DEFAULT_TIMEOUT", "AsyncAPIClient", "SyncAPIClient"]
+__all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "DEFAULT_TIMEOUT",
+    "AsyncAPIClient",
+    "SyncAPIClient",
+]
 
 
 def _package_name(module: str) -> str:
@@ -76,6 +86,10 @@ def _package_name(module: str) -> str:
 PACKAGE = _package_name(__name__)
 #: Always on: 60 s overall per phase, 5 s to connect.
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+#: The largest response body a client reads (decoded bytes), unless ``max_response_bytes``
+#: says otherwise. The documented responses are a few KB (a page of 100 call records is
+#: about 45 KB); anything near this size is a misbehaving server or gateway.
+DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 #: Fields masked in logged bodies whatever the operation says.
 ALWAYS_SENSITIVE = frozenset({"app_secret", "AccessToken"})
 _LOG_BODY_LIMIT = 2000
@@ -126,6 +140,28 @@ def _check_timeout(timeout: object, *, what: str = "timeout") -> httpx.Timeout:
             f"{what} must be a positive number of seconds, got {timeout!r}"
         )
     return httpx.Timeout(float(timeout))
+
+
+def _check_max_response_bytes(value: object) -> int:
+    if value is None:
+        return DEFAULT_MAX_RESPONSE_BYTES
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError(
+            f"max_response_bytes must be a positive number of bytes, got {value!r} "
+            f"(the default is {DEFAULT_MAX_RESPONSE_BYTES})"
+        )
+    return value
+
+
+def _declared_length(response: httpx.Response) -> int | None:
+    value = response.headers.get("content-length", "")
+    return int(value) if value.isdigit() else None
+
+
+def _keep(response: httpx.Response, chunks: list[bytes]) -> None:
+    # What httpx's own ``Response.read()`` does once the stream is consumed; the body was
+    # read here instead, chunk by chunk, to stop at the size limit.
+    response._content = b"".join(chunks)
 
 
 def _query_value(value: object) -> list[str]:
@@ -211,9 +247,12 @@ class _BaseClient:
         max_retries: int,
         default_headers: Mapping[str, str] | None,
         logger: logging.Logger | None,
+        max_response_bytes: int | None = None,
     ) -> None:
         self.base_url = server.resolve(base_url, server_variables)
         self.timeout = _check_timeout(timeout)
+        #: Response bodies larger than this many bytes raise ``ResponseTooLargeError``.
+        self.max_response_bytes = _check_max_response_bytes(max_response_bytes)
         if (
             isinstance(max_retries, bool)
             or not isinstance(max_retries, int)
@@ -245,17 +284,27 @@ class _BaseClient:
 
     # ------------------------------------------------------------ redaction
 
-    def _secrets(self) -> tuple[str, ...]:
+    def _secrets(self, request: httpx.Request | None = None) -> tuple[str, ...]:
+        """Values to mask: credentials, the auth's secrets and, given the request a text
+        is about, the credentials in its headers (a signer's Authorization value is known
+        only there, and servers quote it back in error pages)."""
         values = [v.get() for k, v in self._credentials.items() if is_sensitive_name(k)]
         if self.auth is not None:
             values.extend(self.auth.secrets())
+        if request is not None:
+            values.extend(header_secrets(request.headers))
         return tuple(values)
 
     def _show_url(self, url: object) -> str:
         return redact_text(redact_url(url), self._secrets())
 
     def _log_body(
-        self, label: str, operation: str, content: bytes | None, fields: frozenset[str]
+        self,
+        label: str,
+        operation: str,
+        content: bytes | None,
+        fields: frozenset[str],
+        request: httpx.Request | None = None,
     ) -> None:
         if not content or not self.logger.isEnabledFor(logging.DEBUG):
             return
@@ -267,7 +316,7 @@ class _BaseClient:
         except (msgspec.DecodeError, msgspec.EncodeError):
             shown = content
         text = body_excerpt(
-            shown, self._secrets(), fields=all_fields, limit=_LOG_BODY_LIMIT
+            shown, self._secrets(request), fields=all_fields, limit=_LOG_BODY_LIMIT
         )
         self.logger.debug(
             "%s %s: %s", operation, label, text, extra={"aicc_operation": operation}
@@ -419,7 +468,7 @@ class _BaseClient:
         """A retry, or the error to raise, after ``exc`` ended an attempt."""
         timed_out = isinstance(exc, httpx.TimeoutException)
         kind = type(exc).__name__
-        detail = redact_text(str(exc), self._secrets()) or kind
+        detail = redact_text(str(exc), self._secrets(request)) or kind
         method, url = request.method, request.url
         shown = self._show_url(url)
         if isinstance(exc, httpx.UnsupportedProtocol):
@@ -474,6 +523,42 @@ class _BaseClient:
         delay = retry_delay(retries + 1, response.headers, jitter=self._jitter())
         return _Retry(delay, f"HTTP {status} {response.reason_phrase}".rstrip())
 
+    def _too_large(
+        self,
+        operation: str,
+        retry_safe: bool,
+        request: httpx.Request,
+        response: httpx.Response,
+        received: int,
+        declared: int | None,
+    ) -> ResponseTooLargeError:
+        limit = self.max_response_bytes
+        size = (
+            f"announces {declared} bytes"
+            if declared is not None and received <= limit
+            else f"went past it ({received} bytes read)"
+        )
+        text = (
+            f"{operation}: the HTTP {response.status_code} response from {request.method} "
+            f"{self._show_url(request.url)} is larger than the client's limit of {limit} bytes "
+            f"(max_response_bytes): the body {size}; reading stopped there"
+        )
+        if not retry_safe:
+            text += (
+                f". {operation} was not resent; its outcome is unknown, so check the state "
+                "on the server before trying again"
+            )
+        return ResponseTooLargeError(
+            text,
+            operation=operation,
+            method=request.method,
+            url=request.url,
+            status_code=response.status_code,
+            limit=limit,
+            received=received,
+            declared=declared,
+        )
+
     def _status_error(
         self,
         operation: Operation | str,
@@ -487,7 +572,7 @@ class _BaseClient:
         )
         status = response.status_code
         excerpt = body_excerpt(
-            response.content, self._secrets(), fields=ALWAYS_SENSITIVE | fields
+            response.content, self._secrets(request), fields=ALWAYS_SENSITIVE | fields
         )
         text = f"{op_id}: HTTP {status} {response.reason_phrase} from {request.method} {self._show_url(request.url)}"
         text += note
@@ -526,7 +611,11 @@ class _BaseClient:
             )
             raise self._status_error(op, request, response, note)
         self._log_body(
-            "response body", op.operation_id, response.content, op.sensitive_fields
+            "response body",
+            op.operation_id,
+            response.content,
+            op.sensitive_fields,
+            request,
         )
         if op.response_type is None:
             return None, True
@@ -547,7 +636,7 @@ class _BaseClient:
                 else:
                     detail = f"the body is not valid JSON: {exc}"
         if detail is not None:
-            secrets = self._secrets()
+            secrets = self._secrets(request)
             fields = ALWAYS_SENSITIVE | op.sensitive_fields
             detail = redact_text(detail, secrets, fields=fields)
             excerpt = body_excerpt(content, secrets, fields=fields)
@@ -567,7 +656,7 @@ class _BaseClient:
             method=request.method,
             url=request.url,
             accept=accept,
-            secrets=self._secrets(),
+            secrets=self._secrets(request),
         )
         return result, ok
 
@@ -729,6 +818,7 @@ class SyncAPIClient(_BaseClient):
         default_headers: Mapping[str, str] | None = None,
         logger: logging.Logger | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        max_response_bytes: int | None = None,
     ) -> None:
         super().__init__(
             server=server,
@@ -740,6 +830,7 @@ class SyncAPIClient(_BaseClient):
             max_retries=max_retries,
             default_headers=default_headers,
             logger=logger,
+            max_response_bytes=max_response_bytes,
         )
         if http_client is not None and not isinstance(http_client, httpx.Client):
             raise ConfigurationError(
@@ -862,7 +953,11 @@ class SyncAPIClient(_BaseClient):
             attempt += 1
             started = time.perf_counter()
             try:
-                response = self._http.send(request)
+                response = self._http.send(request, stream=True)
+                try:
+                    self._read_limited(response, operation, retry_safe, request)
+                finally:
+                    response.close()
             except httpx.HTTPError as exc:
                 self._log_attempt(
                     operation, request, attempt, started, type(exc).__name__
@@ -901,6 +996,29 @@ class SyncAPIClient(_BaseClient):
                 continue
             return request, response
 
+    def _read_limited(
+        self,
+        response: httpx.Response,
+        operation: str,
+        retry_safe: bool,
+        request: httpx.Request,
+    ) -> None:
+        """Read the body, raising ``ResponseTooLargeError`` past ``max_response_bytes``."""
+        limit = self.max_response_bytes
+        declared = _declared_length(response)
+        if declared is not None and declared > limit:
+            raise self._too_large(operation, retry_safe, request, response, 0, declared)
+        chunks: list[bytes] = []
+        received = 0
+        for chunk in response.iter_bytes():
+            received += len(chunk)
+            if received > limit:
+                raise self._too_large(
+                    operation, retry_safe, request, response, received, declared
+                )
+            chunks.append(chunk)
+        _keep(response, chunks)
+
 
 class _SyncTokenTransport:
     """The client's transport as lent to ``Auth.apply`` for token requests."""
@@ -917,8 +1035,18 @@ class _SyncTokenTransport:
         request.extensions.setdefault("timeout", client.timeout.as_dict())
         client._log_body("request body", operation, request.content, frozenset())
         _req, response = client._send(operation, True, lambda: request, authorize=False)
-        client._log_body("response body", operation, response.content, frozenset())
+        client._log_body(
+            "response body", operation, response.content, frozenset(), request
+        )
         return response
+
+
+async def _asyncio_sleep(seconds: float) -> None:
+    # asyncio is imported on first use: importing it with the client added ~35 ms for
+    # every user, sync ones included (docs/performance.md).
+    import asyncio
+
+    await asyncio.sleep(seconds)
 
 
 class AsyncAPIClient(_BaseClient):
@@ -938,7 +1066,8 @@ class AsyncAPIClient(_BaseClient):
         http_client: httpx.AsyncClient | None = None,
         default_headers: Mapping[str, str] | None = None,
         logger: logging.Logger | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        max_response_bytes: int | None = None,
     ) -> None:
         super().__init__(
             server=server,
@@ -950,6 +1079,7 @@ class AsyncAPIClient(_BaseClient):
             max_retries=max_retries,
             default_headers=default_headers,
             logger=logger,
+            max_response_bytes=max_response_bytes,
         )
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise ConfigurationError(
@@ -959,7 +1089,7 @@ class AsyncAPIClient(_BaseClient):
         self._http = http_client or httpx.AsyncClient(
             timeout=self.timeout, follow_redirects=False, verify=default_ssl_context()
         )
-        self._sleep = sleep
+        self._sleep = sleep if sleep is not None else _asyncio_sleep
         self._transport = _AsyncTokenTransport(self)
 
     async def close(self) -> None:
@@ -1075,7 +1205,11 @@ class AsyncAPIClient(_BaseClient):
             attempt += 1
             started = time.perf_counter()
             try:
-                response = await self._http.send(request)
+                response = await self._http.send(request, stream=True)
+                try:
+                    await self._read_limited(response, operation, retry_safe, request)
+                finally:
+                    await response.aclose()
             except httpx.HTTPError as exc:
                 self._log_attempt(
                     operation, request, attempt, started, type(exc).__name__
@@ -1114,6 +1248,29 @@ class AsyncAPIClient(_BaseClient):
                 continue
             return request, response
 
+    async def _read_limited(
+        self,
+        response: httpx.Response,
+        operation: str,
+        retry_safe: bool,
+        request: httpx.Request,
+    ) -> None:
+        """Read the body, raising ``ResponseTooLargeError`` past ``max_response_bytes``."""
+        limit = self.max_response_bytes
+        declared = _declared_length(response)
+        if declared is not None and declared > limit:
+            raise self._too_large(operation, retry_safe, request, response, 0, declared)
+        chunks: list[bytes] = []
+        received = 0
+        async for chunk in response.aiter_bytes():
+            received += len(chunk)
+            if received > limit:
+                raise self._too_large(
+                    operation, retry_safe, request, response, received, declared
+                )
+            chunks.append(chunk)
+        _keep(response, chunks)
+
 
 class _AsyncTokenTransport:
     """The async client's transport as lent to ``Auth.async_apply``."""
@@ -1132,5 +1289,7 @@ class _AsyncTokenTransport:
         _req, response = await client._send(
             operation, True, lambda: request, authorize=False
         )
-        client._log_body("response body", operation, response.content, frozenset())
+        client._log_body(
+            "response body", operation, response.content, frozenset(), request
+        )
         return response

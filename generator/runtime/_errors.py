@@ -34,6 +34,7 @@ __all__ = [
     "RequestOutcomeUnknownError",
     "RequestValidationError",
     "ResponseDecodeError",
+    "ResponseTooLargeError",
     "ServerError",
     "TokenError",
     "TransportError",
@@ -235,7 +236,10 @@ class ServerError(HTTPStatusError):
 
 class TokenError(AuthenticationError):
     """The token endpoint did not give a usable token: a non-2xx status (``status_code``
-    is that status) or a 2xx body without the token field (``status_code`` 2xx)."""
+    is that status), a 2xx body without the token field (``status_code`` 2xx), or no
+    usable response at all after the client's retries (a connection failure or timeout:
+    ``status_code`` 0; ``__cause__`` is the ``TransportError``). The request that needed
+    the token was not sent."""
 
 
 class ResponseDecodeError(APIError):
@@ -257,6 +261,36 @@ class ResponseDecodeError(APIError):
         self.status_code = status_code
         self.detail = detail
         self.body_excerpt = body_excerpt[:EXCERPT_LIMIT]
+
+
+class ResponseTooLargeError(APIError):
+    """The response body is larger than the client's ``max_response_bytes``.
+
+    Reading stops at the limit (or at once, when the Content-Length says the body is
+    larger), so a server that sends 50 MB, or a body that never ends, cannot exhaust the
+    caller's memory; the rest of the body is discarded with the connection. The server did
+    answer, so the request is not resent. ``status_code`` is the response's status,
+    ``limit`` the limit in bytes, ``received`` the (decoded) bytes read before stopping and
+    ``declared`` the Content-Length, when the server sent one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str,
+        method: str,
+        url: object,
+        status_code: int,
+        limit: int,
+        received: int,
+        declared: int | None = None,
+    ) -> None:
+        super().__init__(message, operation=operation, method=method, url=url)
+        self.status_code = status_code
+        self.limit = limit
+        self.received = received
+        self.declared = declared
 
 
 class BusinessError(APIError):

@@ -263,6 +263,7 @@ class CmsClient(SyncAPIClient):
         http_client: httpx.Client | None = None,
         default_headers: Mapping[str, str] | None = None,
         logger: logging.Logger | None = None,
+        max_response_bytes: int | None = None,
     ) -> None:
         super().__init__(
             server=_SERVER,
@@ -277,6 +278,7 @@ class CmsClient(SyncAPIClient):
             http_client=http_client,
             default_headers=default_headers,
             logger=logger,
+            max_response_bytes=max_response_bytes,
         )
 
     def query_basic_call_info(
@@ -343,6 +345,7 @@ class AsyncCmsClient(AsyncAPIClient):
         http_client: httpx.AsyncClient | None = None,
         default_headers: Mapping[str, str] | None = None,
         logger: logging.Logger | None = None,
+        max_response_bytes: int | None = None,
     ) -> None:
         super().__init__(
             server=_SERVER,
@@ -357,6 +360,7 @@ class AsyncCmsClient(AsyncAPIClient):
             http_client=http_client,
             default_headers=default_headers,
             logger=logger,
+            max_response_bytes=max_response_bytes,
         )
 
     async def query_basic_call_info(

@@ -233,6 +233,7 @@ class IsalesClient(SyncAPIClient):
         http_client: httpx.Client | None = None,
         default_headers: Mapping[str, str] | None = None,
         logger: logging.Logger | None = None,
+        max_response_bytes: int | None = None,
     ) -> None:
         super().__init__(
             server=_SERVER,
@@ -247,6 +248,7 @@ class IsalesClient(SyncAPIClient):
             http_client=http_client,
             default_headers=default_headers,
             logger=logger,
+            max_response_bytes=max_response_bytes,
         )
 
     def query_call_result_detail(
@@ -312,6 +314,7 @@ class AsyncIsalesClient(AsyncAPIClient):
         http_client: httpx.AsyncClient | None = None,
         default_headers: Mapping[str, str] | None = None,
         logger: logging.Logger | None = None,
+        max_response_bytes: int | None = None,
     ) -> None:
         super().__init__(
             server=_SERVER,
@@ -326,6 +329,7 @@ class AsyncIsalesClient(AsyncAPIClient):
             http_client=http_client,
             default_headers=default_headers,
             logger=logger,
+            max_response_bytes=max_response_bytes,
         )
 
     async def query_call_result_detail(

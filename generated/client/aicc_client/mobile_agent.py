@@ -633,6 +633,7 @@ class MobileAgentClient(SyncAPIClient):
         http_client: httpx.Client | None = None,
         default_headers: Mapping[str, str] | None = None,
         logger: logging.Logger | None = None,
+        max_response_bytes: int | None = None,
     ) -> None:
         super().__init__(
             server=_SERVER,
@@ -658,6 +659,7 @@ class MobileAgentClient(SyncAPIClient):
             http_client=http_client,
             default_headers=default_headers,
             logger=logger,
+            max_response_bytes=max_response_bytes,
         )
 
     def create_call(
@@ -851,6 +853,7 @@ class AsyncMobileAgentClient(AsyncAPIClient):
         http_client: httpx.AsyncClient | None = None,
         default_headers: Mapping[str, str] | None = None,
         logger: logging.Logger | None = None,
+        max_response_bytes: int | None = None,
     ) -> None:
         super().__init__(
             server=_SERVER,
@@ -876,6 +879,7 @@ class AsyncMobileAgentClient(AsyncAPIClient):
             http_client=http_client,
             default_headers=default_headers,
             logger=logger,
+            max_response_bytes=max_response_bytes,
         )
 
     async def create_call(

@@ -161,6 +161,7 @@ class TokenClient(SyncAPIClient):
         http_client: httpx.Client | None = None,
         default_headers: Mapping[str, str] | None = None,
         logger: logging.Logger | None = None,
+        max_response_bytes: int | None = None,
     ) -> None:
         super().__init__(
             server=_SERVER,
@@ -173,6 +174,7 @@ class TokenClient(SyncAPIClient):
             http_client=http_client,
             default_headers=default_headers,
             logger=logger,
+            max_response_bytes=max_response_bytes,
         )
 
     def token_by_ak_sk(
@@ -231,6 +233,7 @@ class AsyncTokenClient(AsyncAPIClient):
         http_client: httpx.AsyncClient | None = None,
         default_headers: Mapping[str, str] | None = None,
         logger: logging.Logger | None = None,
+        max_response_bytes: int | None = None,
     ) -> None:
         super().__init__(
             server=_SERVER,
@@ -243,6 +246,7 @@ class AsyncTokenClient(AsyncAPIClient):
             http_client=http_client,
             default_headers=default_headers,
             logger=logger,
+            max_response_bytes=max_response_bytes,
         )
 
     async def token_by_ak_sk(

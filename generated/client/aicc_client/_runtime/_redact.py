@@ -17,6 +17,7 @@ __all__ = [
     "MASK",
     "Secret",
     "body_excerpt",
+    "header_secrets",
     "is_sensitive_name",
     "redact_headers",
     "redact_text",
@@ -72,6 +73,30 @@ def is_sensitive_name(name: str) -> bool:
 def _is_sensitive_header(name: str) -> bool:
     n = _norm(name)
     return n in _HEADER_EXACT or any(part in n for part in _HEADER_PARTS)
+
+
+_CREDENTIAL_PARTS = re.compile(r"[\s,;]+")
+
+
+def header_secrets(headers: Mapping[str, str]) -> tuple[str, ...]:
+    """The credential values a request carries in its headers, to mask wherever they are
+    echoed back (a server's error page quoting the request).
+
+    A caller's signer sets ``Authorization: SDK-HMAC-SHA256 Access=AK, SignedHeaders=host,
+    Signature=3f2a...``: the runtime never holds that value as a known secret, so it is
+    taken from the request itself: the whole value, and each part of it (``Signature=``
+    values, a Bearer token) long enough to be a credential rather than a word.
+    """
+    found: list[str] = []
+    for name, value in headers.items():
+        if not value or not _is_sensitive_header(name):
+            continue
+        found.append(value)
+        for part in _CREDENTIAL_PARTS.split(value):
+            part = part.split("=", 1)[1] if "=" in part else part
+            if len(part) >= 8:
+                found.append(part)
+    return tuple(found)
 
 
 class Secret:
