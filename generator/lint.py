@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from .diagnostics import AiccgenError, Finding, error, join_pointer, sort_findings, warning
-from .specset import SpecSet, get_pointer, has_pointer, iter_examples, iter_operations, iter_schemas
+from .specset import (
+    SpecSet,
+    get_pointer,
+    has_pointer,
+    iter_examples,
+    iter_operations,
+    iter_refs,
+    iter_schemas,
+)
 from .validity import ValidityCheck, shorten
 from .yamlio import YamlDocument
 
@@ -97,23 +105,8 @@ def place_findings(spec_set: SpecSet, findings: Iterable[Finding]) -> list[Findi
 
 # -- $ref ------------------------------------------------------------------------------
 
-def _iter_refs(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
-    stack = [(pointer, node)]
-    while stack:
-        ptr, value = stack.pop()
-        if isinstance(value, dict):
-            ref = value.get("$ref")
-            if isinstance(ref, str):
-                yield ptr, ref
-            for key, child in value.items():
-                if isinstance(child, (dict, list)) and not key.startswith("x-"):
-                    stack.append((join_pointer(ptr, key), child))
-        elif isinstance(value, list):
-            stack.extend((join_pointer(ptr, i), child) for i, child in enumerate(value))
-
-
 def _check_refs(ctx: _Context, doc: YamlDocument) -> Iterator[Finding]:
-    for ptr, ref in _iter_refs(doc.data):
+    for ptr, ref in iter_refs(doc.data):
         try:
             ctx.spec_set.deref(doc.path, {"$ref": ref})
         except AiccgenError as exc:

@@ -72,6 +72,10 @@ def plan_changes(out_dir: Path, files: dict[str, bytes]) -> list[Change]:
         except IsADirectoryError:
             foreign.append(rel)
             continue
+        except OSError as exc:  # a file where a folder should be, no permission, ...
+            raise AiccgenError(error("write", f"cannot read what is there: {exc.strerror or exc}; the output "
+                                     "folder must be readable and writable", str(target)),
+                               ExitCode.ENVIRONMENT) from None
         if current == content:
             continue
         if rel not in manifest:

@@ -234,3 +234,13 @@ def test_compiled_templates_are_reused_and_follow_template_edits(
         out = tmp_path / f"custom-{origin}"
         assert main(["generate", "--out", str(out), "--templates", str(tmp_path / "templates"), *cached_run]) == 0
         assert f'ORIGIN = "{origin}"' in (out / "client" / "aicc_client" / "codes.py").read_text()
+
+
+def test_a_file_where_the_output_needs_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "generated"
+    out.mkdir()
+    (out / "client").write_text("a file, not the client folder")
+    assert gen(out) == 3
+    err = capsys.readouterr().err
+    assert f"{out / 'client' / 'README.md'}: error: cannot read what is there" in err and "Traceback" not in err
+    assert (out / "client").read_text() == "a file, not the client folder"
