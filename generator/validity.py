@@ -272,7 +272,10 @@ class ValidityCheck:
         size = max(1, -(-len(batch) // (2 * self.workers)))
         for i in range(0, len(batch), size):
             part = batch[i : i + size]
-            self._futures.append((part, self._pool.submit(_check_many, pickle.dumps([s for s, _ in part]))))
+            try:
+                self._futures.append((part, self._pool.submit(_check_many, pickle.dumps([s for s, _ in part]))))
+            except RuntimeError:  # a broken or shut-down pool: check here instead
+                self._pending.extend(part)
 
     def findings(self) -> list[Finding]:
         out = list(self._cached)

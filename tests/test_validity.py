@@ -116,3 +116,18 @@ def test_workers_give_the_in_process_verdict(tmp_path: Path) -> None:
         check.submit(doc, {})
         results.append(sorted((f.pointer, f.message) for f in check.findings()))
     assert results[0] == results[1] and len(results[0]) >= 4
+
+
+def test_a_dead_worker_costs_time_not_the_verdict(tmp_path: Path) -> None:
+    import os
+    import signal
+
+    doc = document(broken(big_spec()), tmp_path / "api.yaml")
+    expected = sorted({pair for s in shards(doc) for pair in check_shard(s)})
+    check = ValidityCheck.start(None, workers=1)
+    assert check._pool is not None
+    check._pool.submit(os.getpid).result()  # the worker is up
+    for pid in list(check._pool._processes):
+        os.kill(pid, signal.SIGKILL)
+    check.submit(doc, {})
+    assert sorted({(f.pointer, f.message) for f in check.findings()}) == expected
