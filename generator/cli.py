@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 import traceback
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from . import __version__
 from .diagnostics import AiccgenError, ExitCode, Finding, Level, display_path, has_errors
@@ -42,11 +42,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from .pipeline import generate
+    from pathlib import Path
+
+    from .validity import ValidityCheck
 
     cache_dir = None if args.no_cache else (args.cache_dir or os.path.join(os.path.dirname(
         os.path.abspath(args.out)), ".aiccgen-cache"))
-    result = generate([args.specs], args.out, check=args.check, templates=args.templates, cache_dir=cache_dir)
+    # Started first: the worker imports openapi-spec-validator while this process imports
+    # the rest of aiccgen and parses the specs.
+    validity = ValidityCheck.start(Path(cache_dir) if cache_dir else None)
+    from .pipeline import generate
+
+    result = generate([args.specs], args.out, check=args.check, templates=args.templates, cache_dir=cache_dir,
+                      validity=validity)
     _print_findings(result.findings, sys.stderr)
     if has_errors(result.findings):
         print(f"aiccgen generate: stopped, {_summary(result.findings)}", file=sys.stderr)
@@ -190,7 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="your template folder: a file there replaces the built-in template of the same name")
     p.add_argument("--cache-dir", metavar="DIR",
                    help="black and OpenAPI-validity cache (default: .aiccgen-cache beside --out)")
-    p.add_argument("--no-cache", action="store_true", help="use no cache")
+    p.add_argument("--no-cache", action="store_true",
+                   help="use no black/validity cache (compiled templates are still kept, like .pyc files)")
     p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("docs", help="generate only the code-table docs (Markdown, HTML, JSON, CSV)")

@@ -94,10 +94,13 @@ def render_files(api: ir.API, templates: str | None, cache: BlackCache, spec_set
 
 
 def generate(targets: list[str], out_dir: str, *, check: bool = False, templates: str | None = None,
-             cache_dir: str | None = None) -> Generation:
+             cache_dir: str | None = None, validity: ValidityCheck | None = None) -> Generation:
+    """Generate into `out_dir`. `validity`: a check already started (the CLI starts it
+    before importing this module, so the worker's import overlaps with ours)."""
     # openapi-spec-validator runs in worker processes while the IR is built and rendered;
     # nothing is written until it has answered, so its verdict still gates the tree.
-    validity = ValidityCheck.start(_validity_cache(cache_dir))
+    if validity is None:
+        validity = ValidityCheck.start(_validity_cache(cache_dir))
     try:
         api, spec_set, findings = _build(targets, validity)
         files: dict[str, bytes] | None = None
@@ -108,8 +111,7 @@ def generate(targets: list[str], out_dir: str, *, check: bool = False, templates
                 # The generated tests find the specs relative to themselves: portable between checkouts.
                 specs_dir = targets[0] if Path(targets[0]).is_dir() else str(Path(targets[0]).parent)
                 specs_rel = Path(os.path.relpath(Path(specs_dir).resolve(), (out / "tests").resolve())).as_posix()
-                compiled = compiled_templates_dir() if cache_dir else None
-                files = render_files(api, templates, cache, spec_set, specs_rel, compiled)
+                files = render_files(api, templates, cache, spec_set, specs_rel, compiled_templates_dir())
             except Exception:
                 # A spec the validator rejects may break the build in any way; its findings
                 # are the answer then. A valid spec that breaks it is aiccgen's bug.

@@ -32,11 +32,13 @@ import sys
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .diagnostics import Finding, error, join_pointer
-from .yamlio import YamlDocument
+
+if TYPE_CHECKING:  # not at run time: the worker is forked before yamlio (and ryml) load
+    from .yamlio import YamlDocument
 
 #: Path items per shard: big enough that the validator's per-document setup (~10 ms) is
 #: noise, small enough that a one-field change re-checks a small part of a large spec.
