@@ -224,6 +224,8 @@ class ValidityCheck:
     _cached: list[Finding] = field(default_factory=list)
     _futures: list[tuple[list[tuple[Shard, str]], Future[list[list[tuple[str, str]]]]]] = field(default_factory=list)
     _pool: ProcessPoolExecutor | None = None
+    #: every future submitted, the warm-up included: close() must know what still runs
+    _started: list[Future[Any]] = field(default_factory=list)
     _cache: dict[str, list[list[str]]] = field(default_factory=dict)
     _context: str = ""
     #: cache keys of this run: the cache keeps these and forgets the rest
@@ -245,7 +247,7 @@ class ValidityCheck:
                 check._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
                 # One worker now; the pool forks a second only when shards queue up (a
                 # large spec), so a small spec does not pay for two imports.
-                check._pool.submit(_warm)
+                check._started.append(check._pool.submit(_warm))
             except (OSError, ValueError):
                 check._pool = None  # no processes here: check in this process
         return check
@@ -275,7 +277,9 @@ class ValidityCheck:
         for i in range(0, len(batch), size):
             part = batch[i : i + size]
             try:
-                self._futures.append((part, self._pool.submit(_check_many, pickle.dumps([s for s, _ in part]))))
+                future = self._pool.submit(_check_many, pickle.dumps([s for s, _ in part]))
+                self._futures.append((part, future))
+                self._started.append(future)
             except RuntimeError:  # a broken or shut-down pool: check here instead
                 self._pending.extend(part)
 
@@ -300,9 +304,16 @@ class ValidityCheck:
         return out
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        """Stop the workers, waiting for them: a pool left to the interpreter's exit
+        handler raised "Bad file descriptor" there. Work nobody will read (a run stopped
+        early by a finding) is not waited for: its processes are terminated first."""
+        if self._pool is None:
+            return
+        pool, self._pool = self._pool, None
+        if any(not f.done() for f in self._started):
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
 
     @staticmethod
     def _finding(path: str, pointer: str, message: str) -> Finding:
