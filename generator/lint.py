@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -242,13 +243,23 @@ def _value_validator(spec_set: SpecSet) -> Any:
     pulls in pydantic-settings, a third of a second the worker process pays anyway, so
     the main process uses jsonschema's own validator unless a spec uses `discriminator`.
     """
+    key = id(spec_set)
+    memo = _VALUE_VALIDATORS.get(key)
+    if memo is not None and memo[0]() is spec_set:
+        return memo[1]  # decided once per spec set: lint, build and contract ask thousands of times
     if any("discriminator" in d.text for d in spec_set.documents()):
         from openapi_schema_validator import OAS31Validator
 
-        return OAS31Validator
-    from jsonschema import Draft202012Validator
+        chosen: Any = OAS31Validator
+    else:
+        from jsonschema import Draft202012Validator
 
-    return Draft202012Validator
+        chosen = Draft202012Validator
+    _VALUE_VALIDATORS[key] = (weakref.ref(spec_set, lambda _ref: _VALUE_VALIDATORS.pop(key, None)), chosen)
+    return chosen
+
+
+_VALUE_VALIDATORS: dict[int, tuple[weakref.ref[SpecSet], Any]] = {}
 
 
 def schema_errors(ctx_or_set: Any, path: str, schema_pointer: str, value: Any) -> list[tuple[str, str]]:
