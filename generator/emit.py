@@ -266,8 +266,8 @@ def tests_files(api: ir.API, env: jinja2.Environment, spec_set: Any, specs_rel: 
 def _cases_json(cases: dict[str, Any]) -> str:
     """One case per line: diffs read case by case, and only the C encoder runs.
 
-    json.dumps(indent=...) falls back to the pure-Python encoder, which was a quarter of
-    the whole generation at 1000 operations (docs/performance.md).
+    json.dumps(indent=...) falls back to the pure-Python encoder, a tenth of the whole
+    generation's profile at 1000 operations (docs/performance.md).
     """
     lines = []
     for key, value in cases.items():

@@ -1,6 +1,7 @@
 """Reading and writing spec YAML.
 
-Reading uses rapidyaml (C++): 20-40x faster than ruamel.yaml with libyaml on large specs
+Reading uses rapidyaml (C++): on a 1.3 MB spec its parse takes 0.02 s and our whole load
+0.27 s, where ruamel.yaml's safe loader takes 1.7 s and its round-trip loader 8.7 s
 (docs/performance.md). We resolve scalars ourselves, strictly: a spec is JSON data, so
 only the JSON-compatible subset of YAML is accepted, and any *unquoted* scalar that YAML
 1.1 and 1.2 readers decode differently (`0200000`, `yes`, `2023-09-27`, `1_000`, `0x1F`)
