@@ -46,7 +46,16 @@ def _build(targets: list[str], validity: ValidityCheck) -> tuple[ir.API | None, 
     spec_set, findings = load_and_lint(targets, validity)
     if spec_set is None or has_errors(findings):
         return None, spec_set, findings
-    api, build_findings = build_api(spec_set)
+    try:
+        api, build_findings = build_api(spec_set)
+    except Exception:
+        # The IR is built before openapi-spec-validator has answered. A spec it rejects
+        # may break the builder in any way; its findings are the answer then. A valid
+        # spec that breaks the builder is aiccgen's bug, reported as such by the CLI.
+        findings = _with_validity(spec_set, findings, validity)
+        if has_errors(findings):
+            return None, spec_set, findings
+        raise
     return api, spec_set, findings + place_findings(spec_set, build_findings)
 
 
@@ -113,8 +122,7 @@ def generate(targets: list[str], out_dir: str, *, check: bool = False, templates
                 specs_rel = Path(os.path.relpath(Path(specs_dir).resolve(), (out / "tests").resolve())).as_posix()
                 files = render_files(api, templates, cache, spec_set, specs_rel, compiled_templates_dir())
             except Exception:
-                # A spec the validator rejects may break the build in any way; its findings
-                # are the answer then. A valid spec that breaks it is aiccgen's bug.
+                # As in `_build`: the validator's findings explain a spec that breaks rendering.
                 findings = _with_validity(spec_set, findings, validity)
                 if has_errors(findings):
                     return Generation(findings)

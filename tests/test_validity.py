@@ -102,8 +102,8 @@ def test_the_cache_rechecks_only_the_shard_that_changed(tmp_path: Path, monkeypa
     changed = copy.deepcopy(data)
     changed["components"]["schemas"]["Body40"]["properties"]["name"]["maxLength"] = "32"
     found = run(changed)
-    assert len(checked) == 1 and found == ["/components/schemas/Body40/properties/name/maxLength: '32' is not of "
-                                           "type 'integer'"]
+    expected = "/components/schemas/Body40/properties/name/maxLength: '32' is not of type 'integer'"
+    assert len(checked) == 1 and found == [expected]
     checked.clear()
     assert run(changed) == found and checked == []  # findings are cached too
 
@@ -131,3 +131,34 @@ def test_a_dead_worker_costs_time_not_the_verdict(tmp_path: Path) -> None:
         os.kill(pid, signal.SIGKILL)
     check.submit(doc, {})
     assert sorted({(f.pointer, f.message) for f in check.findings()}) == expected
+
+
+def _crash(*_args: Any, **_kwargs: Any) -> Any:
+    raise KeyError("the builder met a shape it does not expect")
+
+
+@pytest.mark.parametrize("command", ["validate", "generate"])
+def test_a_builder_crash_on_an_invalid_spec_reports_the_validator(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """The IR is built before openapi-spec-validator answers: its findings win a crash."""
+    import json
+
+    from generator import pipeline
+    from generator.cli import main
+
+    monkeypatch.setattr(pipeline, "build_api", _crash)
+    spec = big_spec(2)
+    spec["info"]["version"] = 1  # the OpenAPI schema wants a string
+    path = tmp_path / "api.json"
+    path.write_text(json.dumps(spec))
+    args = [command, str(path)] if command == "validate" else [command, "--specs", str(path),
+                                                                "--out", str(tmp_path / "out")]
+    assert main(args) == 1
+    captured = capsys.readouterr()
+    said = captured.out + captured.err
+    assert "/info/version" in said and "is not of type" in said and "internal error" not in said
+    assert not (tmp_path / "out").exists()
+    spec["info"]["version"] = "1"
+    path.write_text(json.dumps(spec))
+    assert main(args) == 4  # a valid spec that breaks the builder is aiccgen's bug
