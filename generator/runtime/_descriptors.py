@@ -2,7 +2,8 @@
 
 Generated modules hold no behaviour. They describe each operation (path, types, retry
 safety, business rule, cross-field rules, pagination), each server and each token source
-with these frozen dataclasses, and the client methods pass the descriptor to
+with these frozen msgspec Structs (defining one costs a tenth of a slotted dataclass,
+which counts at import), and the client methods pass the descriptor to
 ``SyncAPIClient.request`` / ``AsyncAPIClient.request``. Names in descriptors are JSON
 (wire) names where they talk about the request on the wire, and Python attribute paths
 where they talk about a decoded response object; each field's docstring says which.
@@ -12,11 +13,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 import httpx
+import msgspec
 
 from ._codes import CodeInfo, code_text
 from ._errors import ConfigurationError
@@ -41,8 +42,7 @@ def _no_strings() -> Mapping[str, str]:
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_\-]*)\}")
 
 
-@dataclass(frozen=True, slots=True)
-class CodeSelector:
+class CodeSelector(msgspec.Struct, frozen=True):
     """How to describe a response code field.
 
     ``tables`` are code table classes (``IntCodeEnum``/``StrCodeEnum`` subclasses) tried
@@ -75,8 +75,7 @@ def _describe(table: type, value: object) -> CodeInfo:
     return info
 
 
-@dataclass(frozen=True, slots=True)
-class BusinessRule:
+class BusinessRule(msgspec.Struct, frozen=True):
     """HTTP 200 can still be a failure; this says how to tell.
 
     ``code_path`` and ``message_path`` are Python attribute paths in the decoded response
@@ -90,8 +89,7 @@ class BusinessRule:
     selector: CodeSelector | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(msgspec.Struct, frozen=True):
     """A cross-field request rule checked before sending.
 
     kind ``"max-interval"``: ``fields`` are the wire names ``(start, end)`` of two body
@@ -104,8 +102,7 @@ class Rule:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class Pagination:
+class Pagination(msgspec.Struct, frozen=True):
     """Offset pagination of one operation.
 
     ``offset_field``/``limit_field`` and ``window`` (start, end) are body wire names;
@@ -126,8 +123,7 @@ class Pagination:
     default_limit: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Operation:
+class Operation(msgspec.Struct, frozen=True):
     """One API operation.
 
     ``path`` has ``{name}`` placeholders (wire names). ``params_type`` is a ``Model``
@@ -151,15 +147,14 @@ class Operation:
     retry_safe: bool
     business: BusinessRule | None
     rules: tuple[Rule, ...] = ()
-    fixed_headers: Mapping[str, str] = field(default_factory=_no_strings)
-    credential_headers: Mapping[str, str] = field(default_factory=_no_strings)
+    fixed_headers: Mapping[str, str] = msgspec.field(default_factory=_no_strings)
+    credential_headers: Mapping[str, str] = msgspec.field(default_factory=_no_strings)
     pagination: Pagination | None = None
     sensitive_fields: frozenset[str] = frozenset()
     requires_auth: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class ServerTemplate:
+class ServerTemplate(msgspec.Struct, frozen=True):
     """A server URL with ``{variable}`` placeholders (``https://{ip}:{port}``).
 
     ``required`` variables have placeholder defaults (``nslb.invalid``) that must never be
@@ -167,7 +162,7 @@ class ServerTemplate:
     """
 
     url: str
-    defaults: Mapping[str, str] = field(default_factory=_no_strings)
+    defaults: Mapping[str, str] = msgspec.field(default_factory=_no_strings)
     required: frozenset[str] = frozenset()
 
     def variables(self) -> tuple[str, ...]:
@@ -238,8 +233,7 @@ def check_base_url(url: str) -> str:
     return str(url).rstrip("/")
 
 
-@dataclass(frozen=True, slots=True)
-class TokenSource:
+class TokenSource(msgspec.Struct, frozen=True):
     """How a Bearer token is obtained.
 
     ``path`` is requested on the API's own host (``POST /apigovernance/api/oauth/
@@ -260,7 +254,7 @@ class TokenSource:
     max_lifetime: int | None = 3600
     operation_id: str = "tokenByAkSk"
     method: str = "POST"
-    extra_headers: Mapping[str, str] = field(default_factory=_no_strings)
+    extra_headers: Mapping[str, str] = msgspec.field(default_factory=_no_strings)
 
 
 def json_member(document: Any, name: str) -> Any:
