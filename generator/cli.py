@@ -51,7 +51,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
     # Started first: the worker imports openapi-spec-validator while this process imports
     # the rest of aiccgen and parses the specs.
     validity = ValidityCheck.start(Path(cache_dir) if cache_dir else None)
-    from .pipeline import generate
+    try:
+        from .pipeline import generate
+    except BaseException:
+        validity.close()
+        raise
 
     result = generate([args.specs], args.out, check=args.check, templates=args.templates, cache_dir=cache_dir,
                       validity=validity)
@@ -266,6 +270,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except ModuleNotFoundError as exc:
+        # A dependency is missing (aiccgen run from a checkout with a Python that lacks its
+        # requirements): the environment, not a bug.
+        print(f"aiccgen: error: the module {exc.name!r} is not installed in this Python ({sys.executable}); "
+              "install aiccgen with its dependencies (`pip install -e .` in a checkout) [environment]",
+              file=sys.stderr)
+        return int(ExitCode.ENVIRONMENT)
     except OSError as exc:
         # The file system refused (a folder of the output tree replaced by a file, a file
         # without permission, a full disk) somewhere a stage did not wrap it: that is the

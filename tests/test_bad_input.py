@@ -411,3 +411,23 @@ def test_unwritable_file_inside_a_previous_tree_rolls_back(tmp_path: Path) -> No
     assert_clear_error(run, ExitCode.ENVIRONMENT, "families", None)
     assert snapshot(out) == before
     assert not list(out.rglob("*.aiccgen-new")) and not list(out.rglob("*.aiccgen-old"))
+
+
+def test_a_missing_dependency_is_an_environment_error_not_a_bug(tmp_path: Path) -> None:
+    """aiccgen run by a Python without its requirements (a checkout, the wrong venv)."""
+    blocker = (
+        "import sys\n"
+        "class Missing:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'ryml':\n"
+        "            raise ModuleNotFoundError(\"No module named 'ryml'\", name='ryml')\n"
+        "sys.meta_path.insert(0, Missing())\n"
+        "from generator.cli import main\n"
+        "sys.exit(main(['generate', '--out', sys.argv[1], '--no-cache']))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", blocker, str(tmp_path / "out")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 3
+    assert "the module 'ryml' is not installed" in proc.stderr
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+    assert not (tmp_path / "out").exists()
