@@ -9,32 +9,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.bundled_client import CDR, CMS, CREATE, ISALES, STATE, TOKEN_PATH
 from tests.loopback import LoopbackServer, RecordedRequest, Reply
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "generated" / "client"))
+# isort: split
+import aicc_client
+from aicc_client.cms import CmsClient
+from aicc_client.isales import AsyncIsalesClient, IsalesClient
+from aicc_client.mobile_agent import AsyncMobileAgentClient, MobileAgentClient
+from aicc_client.token import TokenClient
 
-import aicc_client  # noqa: E402
-from aicc_client import codes  # noqa: E402
-from aicc_client.cms import CmsClient  # noqa: E402
-from aicc_client.isales import AsyncIsalesClient, IsalesClient  # noqa: E402
-from aicc_client.mobile_agent import AsyncMobileAgentClient, MobileAgentClient  # noqa: E402
-from aicc_client.token import TokenClient  # noqa: E402
-
-TOKEN_PATH = "/apigovernance/api/oauth/tokenByAkSk"
-CREATE = "/apiaccess/CC-Management/v3/mobileAgent/createCall"
-STATE = "/apiaccess/CC-Management/v1/mobileAgent/queryCallState"
-CDR = "/apiaccess/CC-Management/v1/mobileAgent/queryCallDetailRecord"
-CMS = "/rest/cmsapp/v1/openapi/calldata/querybasiccallinfo"
-ISALES = "/rest/isales/v1/openapi/campaigns/8/callresultdetail/1644464743-1388"
 SECRET = "s3cr3t-app-secret"
 
 # The documented examples, as the pages show them (numbers in String fields included).

@@ -18,25 +18,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import tracemalloc
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.bundled_client import CLIENT_DIR, CREATE, STATE, TOKEN_PATH
 from tests.loopback import LoopbackServer, RecordedRequest, Reply
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "generated" / "client"))
-
+# isort: split
 import aicc_client
 from aicc_client.mobile_agent import AsyncMobileAgentClient, MobileAgentClient
 
-TOKEN_PATH = "/apigovernance/api/oauth/tokenByAkSk"
-CREATE = "/apiaccess/CC-Management/v3/mobileAgent/createCall"
-STATE = "/apiaccess/CC-Management/v1/mobileAgent/queryCallState"
 SECRET = "app-secret-Qw7Zr4Lp"
 STATE_OK = {"retCode": "0", "retMsg": "ok", "result": {"caller": "1", "called": "2", "state": 3, "reasonCode": 0}}
 MB = 1_000_000
@@ -80,7 +74,7 @@ def test_the_default_limit_is_documented_and_exported() -> None:
 
     assert DEFAULT_MAX_RESPONSE_BYTES == 10 * 1024 * 1024
     assert issubclass(aicc_client.ResponseTooLargeError, aicc_client.APIError)
-    assert "max_response_bytes" in (ROOT / "generated" / "client" / "README.md").read_text()
+    assert "max_response_bytes" in (CLIENT_DIR / "README.md").read_text()
 
 
 def test_fifty_megabytes_announced_are_refused_before_reading(server: LoopbackServer) -> None:

@@ -20,29 +20,20 @@ import asyncio
 import hashlib
 import hmac
 import logging
-import sys
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 import httpx
 import pytest
 
+from tests.bundled_client import CMS, CREATE, ISALES, STATE, TOKEN_PATH
 from tests.loopback import LoopbackServer, RecordedRequest, Reply
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "generated" / "client"))
-
+# isort: split
 import aicc_client
 from aicc_client.cms import AsyncCmsClient, CmsClient
 from aicc_client.isales import AsyncIsalesClient, IsalesClient
 from aicc_client.mobile_agent import AsyncMobileAgentClient, MobileAgentClient
-
-TOKEN_PATH = "/apigovernance/api/oauth/tokenByAkSk"
-CREATE = "/apiaccess/CC-Management/v3/mobileAgent/createCall"
-STATE = "/apiaccess/CC-Management/v1/mobileAgent/queryCallState"
-CMS = "/rest/cmsapp/v1/openapi/calldata/querybasiccallinfo"
-ISALES = "/rest/isales/v1/openapi/campaigns/8/callresultdetail/1644464743-1388"
 
 APP_SECRET = "app-secret-Vb7Nq2Xs"
 AK = "AKID-Pq8Wm3"
