@@ -1,7 +1,7 @@
 """Which files the IR becomes, and through which templates.
 
-`plan()` renders every output file into memory; nothing here touches the output folder
-(`generator.writer` does that, atomically). The template helpers registered here only
+`iter_outputs()` renders every output file, one at a time, into memory; nothing here
+touches the output folder (`generator.writer` does that, atomically). The template helpers registered here only
 lay out what the IR already decided: import lists, selector literals, doc texts.
 """
 
@@ -277,10 +277,6 @@ def _cases_json(cases: dict[str, Any]) -> str:
         else:
             lines.append(f"{json.dumps(key)}: {json.dumps(value, ensure_ascii=False, sort_keys=True)}")
     return "{\n " + ",\n ".join(lines) + "\n}\n"
-
-
-def plan(api: ir.API, env: jinja2.Environment, spec_set: Any = None, specs_rel: str | None = None) -> list[OutputFile]:
-    return list(iter_outputs(api, env, spec_set, specs_rel))
 
 
 def iter_outputs(api: ir.API, env: jinja2.Environment, spec_set: Any = None,

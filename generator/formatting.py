@@ -96,13 +96,16 @@ def format_python(text: str, cache: BlackCache, *, full: bool = False) -> str:
         return text
     chunks = _chunks_around(lines, long)
     if chunks is None:
-        return _format_by_statement(text, lines, cache)
+        chunks = _chunks_by_statement(text, long)
+    if chunks is None:
+        return cache.format(text)  # not Python: black reports the syntax error itself
     out: list[str] = []
     start = 0
     for first, end in chunks:
+        # Lines between statements (blank lines, comments) stay as they are.
         out.extend(lines[start:first])
         chunk = lines[first:end]
-        out.append(cache.format("".join(chunk)) if not _black_keeps(chunk) else "".join(chunk))
+        out.append("".join(chunk) if _black_keeps(chunk) else cache.format("".join(chunk)))
         start = end
     out.extend(lines[start:])
     return "".join(out)
@@ -140,27 +143,19 @@ def _chunks_around(lines: list[str], long: list[int]) -> list[tuple[int, int]] |
     return chunks
 
 
-def _format_by_statement(text: str, lines: list[str], cache: BlackCache) -> str:
+def _chunks_by_statement(text: str, long: list[int]) -> list[tuple[int, int]] | None:
+    """The top-level statements holding the long lines, from a parse of the module."""
     try:
         tree = ast.parse(text)
     except SyntaxError:
-        return cache.format(text)  # black reports the syntax error itself
-    out: list[str] = []
-    start = 0
+        return None
+    chunks = []
     for node in tree.body:
         first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) - 1
         end = node.end_lineno or node.lineno
-        # Lines before the statement (blank lines, comments) stay as they are.
-        out.extend(lines[start:first])
-        chunk = lines[first:end]
-        if any(len(line.rstrip("\n")) > LINE_LENGTH for line in chunk) and not _black_keeps(chunk):
-            formatted = cache.format("".join(chunk))
-            out.append(formatted)
-        else:
-            out.extend(chunk)
-        start = end
-    out.extend(lines[start:])
-    return "".join(out)
+        if any(first <= i < end for i in long):
+            chunks.append((first, end))
+    return chunks
 
 
 _SKIP = {tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER}
@@ -174,8 +169,7 @@ def _black_keeps(chunk: list[str]) -> bool:
     line it can shorten. It cannot shorten an element line of an exploded bracket that
     holds a single double-quoted string (optionally after `key:` or `name=`, with its
     trailing comma), nor a line strictly inside a multi-line string (without trailing
-    blanks or tabs). Anything else, a
-    comment included, goes to black.
+    blanks or tabs). Anything else, a comment included, goes to black.
     """
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO("".join(chunk)).readline))

@@ -56,15 +56,12 @@ class _Context:
         return self.erratum_targets.get((path, pointer), [])
 
 
-def lint(spec_set: SpecSet, validity: ValidityCheck | None = None) -> list[Finding]:
-    """Every finding for `spec_set`.
+def lint(spec_set: SpecSet, validity: ValidityCheck) -> list[Finding]:
+    """Every finding of aiccgen's own rules for `spec_set`.
 
-    With `validity`, the OpenAPI validity check is only submitted to it, and the caller
-    collects those findings later (pipeline overlaps them with the build); without it,
-    they are checked here and included.
+    OpenAPI validity is only submitted to `validity`: the caller collects those findings
+    later (the pipeline overlaps openapi-spec-validator with the build).
     """
-    own = validity is None
-    check = ValidityCheck() if validity is None else validity
     hashes = {d.path: hashlib.sha256(d.text.encode("utf-8")).hexdigest() for d in spec_set.documents()}
     ctx = _Context(spec_set)
     findings = list(spec_set.findings)
@@ -81,15 +78,13 @@ def lint(spec_set: SpecSet, validity: ValidityCheck | None = None) -> list[Findi
         if not any(f.rule in ("ref", "ref-cycle") for f in ref_findings):
             version = str(doc.data.get("openapi", ""))
             if version.startswith(("3.0", "3.1")):
-                check.submit(doc, {p: h for p, h in hashes.items() if p != doc.path})
+                validity.submit(doc, {p: h for p, h in hashes.items() if p != doc.path})
             else:
                 findings.append(error("openapi", f"unsupported OpenAPI version {version!r}: expected 3.0.x or 3.1.x",
                                       doc.path, "/openapi"))
         for rule in _RULES:
             findings.extend(rule(ctx, doc))
     findings.extend(_check_operation_ids(docs))
-    if own:
-        findings.extend(check.findings())
     return place_findings(spec_set, findings)
 
 

@@ -33,9 +33,9 @@ def load_and_lint(targets: list[str], validity: ValidityCheck) -> tuple[SpecSet 
     return spec_set, lint(spec_set, validity)
 
 
-def build(targets: list[str], cache_dir: str | None = None) -> tuple[ir.API | None, SpecSet | None, list[Finding]]:
+def build(targets: list[str]) -> tuple[ir.API | None, SpecSet | None, list[Finding]]:
     """Load, check and build the IR. The IR is None when any error was found."""
-    validity = ValidityCheck.start(_validity_cache(cache_dir))
+    validity = ValidityCheck.start(None)
     api, spec_set, findings = _build(targets, validity)
     findings = _with_validity(spec_set, findings, validity)
     return (None if has_errors(findings) else api), spec_set, findings
@@ -66,13 +66,9 @@ def _with_validity(spec_set: SpecSet | None, findings: list[Finding], validity: 
     return place_findings(spec_set, findings + validity.findings())
 
 
-def _validity_cache(cache_dir: str | None) -> Path | None:
-    return Path(cache_dir) if cache_dir else None
-
-
-def check_specs(targets: list[str], cache_dir: str | None = None) -> tuple[list[Finding], int]:
+def check_specs(targets: list[str]) -> tuple[list[Finding], int]:
     """All findings for the specs named by `targets`, and how many spec files were read."""
-    _api, spec_set, findings = build(targets, cache_dir)
+    _api, spec_set, findings = build(targets)
     return findings, len(spec_set.entries) if spec_set else 0
 
 
@@ -109,7 +105,7 @@ def generate(targets: list[str], out_dir: str, *, check: bool = False, templates
     # openapi-spec-validator runs in worker processes while the IR is built and rendered;
     # nothing is written until it has answered, so its verdict still gates the tree.
     if validity is None:
-        validity = ValidityCheck.start(_validity_cache(cache_dir))
+        validity = ValidityCheck.start(Path(cache_dir) if cache_dir else None)
     try:
         api, spec_set, findings = _build(targets, validity)
         files: dict[str, bytes] | None = None
