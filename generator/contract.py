@@ -114,19 +114,16 @@ def _set(instance: Any, path: tuple[str | int, ...], value: Any) -> Any:
     if not path:
         return value
     token, rest = path[0], path[1:]
-    node = _shallow(instance, token, rest)
+    node: Any
     if isinstance(token, int):
+        node = list(instance) if isinstance(instance, list) else []
         while len(node) <= token:
             node.append(None if not rest else ([] if isinstance(rest[0], int) else {}))
+    else:
+        node = dict(instance) if isinstance(instance, dict) else {}
     child = node[token] if isinstance(token, int) else node.get(token)
     node[token] = _set(child, rest, value) if rest else value
     return node
-
-
-def _shallow(instance: Any, token: str | int, rest: tuple[str | int, ...]) -> Any:
-    if isinstance(token, int):
-        return list(instance) if isinstance(instance, list) else []
-    return dict(instance) if isinstance(instance, dict) else {}
 
 
 def _delete(instance: Any, path: tuple[str | int, ...]) -> Any:
