@@ -85,6 +85,7 @@ def lint(spec_set: SpecSet, validity: ValidityCheck) -> list[Finding]:
         for rule in _RULES:
             findings.extend(rule(ctx, doc))
     findings.extend(_check_operation_ids(docs))
+    validity.dispatch()
     return place_findings(spec_set, findings)
 
 

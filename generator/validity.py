@@ -13,10 +13,10 @@ things keep it off the critical path without weakening it:
 - a cache: each shard's findings are stored under a hash of its content, the validator's
   version and the other spec files, so after a one-field change only the shard holding
   that field is checked again.
-- worker processes: shards are checked in up to two processes (one per core) started
-  before the specs are even parsed, so the validator's import and its work overlap with
-  aiccgen's own lint, IR build and rendering. Nothing is written before the results are
-  in (pipeline.generate), so a spec the validator rejects still leaves the tree untouched.
+- worker processes: shards are checked in a process started before the specs are even
+  parsed (and a second one, on a second core, for a large spec), so the validator's
+  import and its work overlap with aiccgen's own lint, IR build and rendering. Nothing
+  is written before the results are in (pipeline.generate), so a spec the validator rejects still leaves the tree untouched.
 
 Without workers (one core, or a worker that dies) the same shards run in this process.
 """
@@ -220,10 +220,13 @@ class ValidityCheck:
 
     cache_dir: Path | None = None
     workers: int = 0
+    #: shards submitted but not yet sent to a worker (see `dispatch`)
+    _queued: list[tuple[Shard, str]] = field(default_factory=list)
+    #: shards to check in this process, in `findings`
     _pending: list[tuple[Shard, str]] = field(default_factory=list)
     _cached: list[Finding] = field(default_factory=list)
     _futures: list[tuple[list[tuple[Shard, str]], Future[list[list[tuple[str, str]]]]]] = field(default_factory=list)
-    _pool: ProcessPoolExecutor | None = None
+    _pools: list[ProcessPoolExecutor] = field(default_factory=list)
     #: every future submitted, the warm-up included: close() must know what still runs
     _started: list[Future[Any]] = field(default_factory=list)
     _cache: dict[str, list[list[str]]] = field(default_factory=dict)
@@ -234,31 +237,43 @@ class ValidityCheck:
 
     @classmethod
     def start(cls, cache_dir: Path | None, workers: int | None = None) -> ValidityCheck:
-        """Start the workers now, so the validator is imported while specs are parsed."""
+        """Start a worker now, so the validator is imported while specs are parsed."""
         if workers is None:
             # AICCGEN_VALIDITY_WORKERS=0 checks in-process (benchmarks compare both ways).
             setting = os.environ.get("AICCGEN_VALIDITY_WORKERS", "")
             workers = int(setting) if setting.isdigit() else (min(2, _cores()) if _cores() > 1 else 0)
         check = cls(cache_dir, workers)
         if workers and sys.platform != "win32":
-            try:
-                import multiprocessing
-
-                check._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-                # One worker now; the pool forks a second only when shards queue up (a
-                # large spec), so a small spec does not pay for two imports.
-                check._started.append(check._pool.submit(_warm))
-            except (OSError, ValueError):
-                check._pool = None  # no processes here: check in this process
+            pool = check._fork()
+            if pool is not None:
+                check._started.append(pool.submit(_warm))
         return check
 
+    def _fork(self) -> ProcessPoolExecutor | None:
+        """One more single-process pool, or None where processes cannot be made.
+
+        Single-process pools because a ProcessPoolExecutor forks another process whenever
+        work arrives while its processes are busy: with one pool of two, the five bundled
+        specs forked a second worker whose import of the validator (0.5 s of CPU) outlasted
+        the whole check."""
+        try:
+            import multiprocessing
+
+            pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+        except (OSError, ValueError):
+            return None
+        self._pools.append(pool)
+        return pool
+
     def submit(self, doc: YamlDocument, others: dict[str, str]) -> None:
-        """Queue `doc`; `others` maps the other spec files to their content hashes."""
+        """Queue `doc`; `others` maps the other spec files to their content hashes.
+
+        Queued shards go to the workers when `dispatch` is called, or at once when they
+        are enough work for two workers."""
         if not self._context:
             self._context = f"aiccgen {__version__}\0openapi-spec-validator {_validator_version()}"
             self._load_cache()
         context = self._context + "\0" + json.dumps(sorted(others.items()))
-        batch: list[tuple[Shard, str]] = []
         for shard in shards(doc):
             key = shard.key(context)
             hit = self._cache.get(key)
@@ -266,24 +281,39 @@ class ValidityCheck:
                 self._used.add(key)
                 self._cached.extend(self._finding(shard.path, p, m) for p, m in hit)
             else:
-                batch.append((shard, key))
+                self._queued.append((shard, key))
+        if _work(self._queued) > _SPLIT_ABOVE:
+            self.dispatch()
+
+    def dispatch(self) -> None:
+        """Send the queued shards to the workers.
+
+        A second worker costs a second import of the validator, about as much CPU as
+        checking a dozen operations, so it is forked only for more than `_SPLIT_ABOVE`
+        path items of work; the first worker, forked at start, takes everything else."""
+        batch, self._queued = self._queued, []
         if not batch:
             return
-        if self._pool is None:
+        if not self._pools:
             self._pending.extend(batch)
             return
+        if self.workers > 1 and len(self._pools) < self.workers and _work(batch) > _SPLIT_ABOVE:
+            while len(self._pools) < self.workers and self._fork() is not None:
+                pass
         # Two batches per worker keep both cores busy when shards differ in size.
-        size = max(1, -(-len(batch) // (2 * self.workers)))
-        for i in range(0, len(batch), size):
+        parts = 1 if len(self._pools) == 1 else 2 * len(self._pools)
+        size = max(1, -(-len(batch) // parts))
+        for n, i in enumerate(range(0, len(batch), size)):
             part = batch[i : i + size]
             try:
-                future = self._pool.submit(_check_many, pickle.dumps([s for s, _ in part]))
+                future = self._pools[n % len(self._pools)].submit(_check_many, pickle.dumps([s for s, _ in part]))
                 self._futures.append((part, future))
                 self._started.append(future)
             except RuntimeError:  # a broken or shut-down pool: check here instead
                 self._pending.extend(part)
 
     def findings(self) -> list[Finding]:
+        self.dispatch()
         out = list(self._cached)
         results: list[tuple[list[tuple[Shard, str]], list[list[tuple[str, str]]]]] = []
         for part, future in self._futures:
@@ -307,13 +337,13 @@ class ValidityCheck:
         """Stop the workers, waiting for them: a pool left to the interpreter's exit
         handler raised "Bad file descriptor" there. Work nobody will read (a run stopped
         early by a finding) is not waited for: its processes are terminated first."""
-        if self._pool is None:
-            return
-        pool, self._pool = self._pool, None
-        if any(not f.done() for f in self._started):
-            for process in list(getattr(pool, "_processes", {}).values()):
-                process.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
+        pools, self._pools = self._pools, []
+        unfinished = any(not f.done() for f in self._started)
+        for pool in pools:
+            if unfinished:
+                for process in list(getattr(pool, "_processes", {}).values()):
+                    process.terminate()
+            pool.shutdown(wait=True, cancel_futures=True)
 
     @staticmethod
     def _finding(path: str, pointer: str, message: str) -> Finding:
@@ -347,6 +377,11 @@ class ValidityCheck:
             os.replace(tmp, path)
         except OSError:
             pass  # the cache only saves time
+
+
+def _work(batch: list[tuple[Shard, str]]) -> int:
+    """Path items in `batch`: what the validator's time grows with."""
+    return sum(len(s.document.get("paths") or ()) for s, _ in batch)
 
 
 def _cores() -> int:

@@ -118,6 +118,19 @@ def test_workers_give_the_in_process_verdict(tmp_path: Path) -> None:
     assert results[0] == results[1] and len(results[0]) >= 4
 
 
+@pytest.mark.parametrize(("documents", "paths", "processes"), [(5, 1, 1), (1, 60, 2)])
+def test_a_second_worker_only_for_enough_work(tmp_path: Path, documents: int, paths: int, processes: int) -> None:
+    """A second worker imports the validator again (0.5 s of CPU): for five small
+    documents that outlasted the whole check, so it is forked only for a large spec."""
+    check = ValidityCheck.start(None, workers=2)
+    for n in range(documents):
+        check.submit(document(big_spec(paths), tmp_path / f"api{n}.yaml"), {})
+    check.dispatch()
+    forked = len(check._pools)
+    assert check.findings() == []
+    assert forked == processes
+
+
 def test_a_dead_worker_costs_time_not_the_verdict(tmp_path: Path) -> None:
     import os
     import signal
@@ -125,9 +138,9 @@ def test_a_dead_worker_costs_time_not_the_verdict(tmp_path: Path) -> None:
     doc = document(broken(big_spec()), tmp_path / "api.yaml")
     expected = sorted({pair for s in shards(doc) for pair in check_shard(s)})
     check = ValidityCheck.start(None, workers=1)
-    assert check._pool is not None
-    check._pool.submit(os.getpid).result()  # the worker is up
-    for pid in list(check._pool._processes):
+    [pool] = check._pools
+    pool.submit(os.getpid).result()  # the worker is up
+    for pid in list(pool._processes):
         os.kill(pid, signal.SIGKILL)
     check.submit(doc, {})
     assert sorted({(f.pointer, f.message) for f in check.findings()}) == expected
