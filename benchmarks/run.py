@@ -329,7 +329,7 @@ def summarize(runs: list[Run]) -> dict[str, Any]:
         out["stages_s"] = {n: statistics.median(s["stages"][n] for s in stage_runs) for n in names}
         out["black_runs"] = statistics.median(s.get("black_misses", 0) for s in stage_runs)
         out["files"] = stage_runs[0].get("files")
-        out["peak_rss_mib_after"] = stage_runs[-1].get("peak_rss_mib_after")
+        out["peak_rise_mib"] = stage_runs[-1].get("peak_rise_mib")
     timed_out = [r for r in runs if r.timed_out]
     if timed_out:
         out["timed_out"] = len(timed_out)
@@ -529,10 +529,10 @@ def markdown(data: dict[str, Any]) -> str:
         totals = [fmt_s(sum(data["generation"][c]["aiccgen"]["stages_s"].values())) for c in cases]
         lines.append("| **in-process total** | " + " | ".join(totals) + " | |")
         lines += ["", "Stages: " + "; ".join(f"*{k}*: {v}" for k, v in STAGE_NOTES.items()) + ".", ""]
-        after = data["generation"][cases[-1]]["aiccgen"].get("peak_rss_mib_after") or {}
-        if after:
-            lines += [f"Peak RSS of the process when each stage finished ({cases[-1]}, one run): "
-                      + ", ".join(f"{k} {v:.0f} MiB" for k, v in after.items()) + ".", ""]
+        rise = data["generation"][cases[-1]]["aiccgen"].get("peak_rise_mib") or {}
+        if rise:
+            lines += [f"How much each stage raised the main process's peak RSS ({cases[-1]}, one run): "
+                      + ", ".join(f"{k} +{v:.0f} MiB" for k, v in rise.items()) + ".", ""]
         bl = data["generation"][cases[-1]]["aiccgen"].get("black_runs")
         lines += [f"black ran on {bl} statements at {cases[-1]} (cold).", ""]
     if data.get("warm") and data["warm"]["summary"].get("stages_s"):

@@ -33,8 +33,10 @@ from typing import Any, Callable
 
 T0 = time.perf_counter()
 STAGES: dict[str, float] = defaultdict(float)
-#: peak RSS of this process (MiB) when each stage last finished: where the peak rises
-PEAK_AFTER: dict[str, float] = {}
+#: how much each stage raised this process's peak RSS (MiB), summed over its calls: where
+#: the peak is made. (The peak after a stage's last call said little for a stage that is
+#: called again at the end, such as locating findings.)
+PEAK_RISE: dict[str, float] = defaultdict(float)
 
 
 def _peak_mib() -> float:
@@ -60,7 +62,7 @@ def _checkpoint() -> None:
 
 def _timed(name: str, fn: Callable[..., Any], *, materialize: bool = False) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        start = time.perf_counter()
+        start, peak = time.perf_counter(), _peak_mib()
         RUNNING.append(name)
         _checkpoint()
         try:
@@ -70,7 +72,7 @@ def _timed(name: str, fn: Callable[..., Any], *, materialize: bool = False) -> C
             return result
         finally:
             STAGES[name] += time.perf_counter() - start
-            PEAK_AFTER[name] = _peak_mib()
+            PEAK_RISE[name] += _peak_mib() - peak
             RUNNING.pop()
             _checkpoint()
 
@@ -83,14 +85,14 @@ def _timed_iter(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         items = iter(fn(*args, **kwargs))
         while True:
-            start = time.perf_counter()
+            start, peak = time.perf_counter(), _peak_mib()
             try:
                 item = next(items)
             except StopIteration:
                 return
             finally:
                 STAGES[name] += time.perf_counter() - start
-                PEAK_AFTER[name] = _peak_mib()
+                PEAK_RISE[name] += _peak_mib() - peak
             yield item
 
     return wrapper
@@ -163,7 +165,7 @@ def main() -> int:
              "validity: openapi-spec-validator (wait)", "write"]
     out = {"stages": {k: round(stages.get(k, 0.0), 4) for k in order}, "total": round(total, 4), "exit": code, **info}
     out["stages"]["other"] = round(total - sum(out["stages"].values()), 4)
-    out["peak_rss_mib_after"] = {k: round(v, 1) for k, v in PEAK_AFTER.items()}
+    out["peak_rise_mib"] = {k: round(v, 1) for k, v in PEAK_RISE.items()}
     out["peak_rss_mib"] = round(_peak_mib(), 1)
     with open(args.json, "w", encoding="utf-8") as f:
         json.dump(out, f, indent=1)

@@ -158,12 +158,45 @@ def _fmt(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
 
 
+@dataclass
+class Cases:
+    """The contract cases, each already encoded as its line of cases.json.
+
+    A case is encoded when it is added: at 1000 operations the ~97,000 cases as Python
+    objects were 330 MiB, more than half of the generation's peak memory, where their
+    encoded lines are 60 MB (docs/performance.md).
+    """
+
+    header: dict[str, Any]  # format, version, package, clients
+    keywords: list[dict[str, Any]]  # the keyword table `covers` entries index into
+    lines: list[bytes]  # one JSON object per case, in order, UTF-8
+    covered: list[tuple[str, list[dict[str, Any]]]]  # (case id, covers) of cases that cover a keyword
+
+    def json(self) -> bytes:
+        """cases.json, UTF-8: one keyword and one case per line, so diffs read case by
+        case; only the C encoder runs (json.dumps(indent=...) is pure Python). Joined
+        once: each join or concatenation of the 60 MB of cases at 1000 operations copied it."""
+        entries = [f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False, sort_keys=True)}".encode()
+                   for k, v in self.header.items()]
+        lists = (("keywords", [json.dumps(k, ensure_ascii=False).encode() for k in self.keywords]),
+                 ("cases", self.lines))
+        parts = [b"{\n ", b",\n ".join(entries)]
+        for key, items in lists:
+            parts.append(f",\n {json.dumps(key)}: [".encode())
+            for n, item in enumerate(items):
+                parts += (b",\n  " if n else b"\n  ", item)
+            parts.append(b"\n ]" if items else b"]")
+        parts.append(b"\n}\n")
+        return b"".join(parts)
+
+
 class CaseBuilder:
     def __init__(self, spec_set: SpecSet, api: ir.API) -> None:
         self.spec_set = spec_set
         self.api = api
         self.walker = _Walker(spec_set)
-        self.cases: list[dict[str, Any]] = []
+        self.lines: list[bytes] = []
+        self.covered: list[tuple[str, list[dict[str, Any]]]] = []
         self._ids: set[str] = set()
         self.errata = {str(e.id): e for e in api.errata}
         self.keywords: list[dict[str, Any]] = []
@@ -177,7 +210,9 @@ class CaseBuilder:
             n += 1
             case_id = f"{base}#{n}"
         self._ids.add(case_id)
-        self.cases.append({"id": case_id, **case})
+        self.lines.append(json.dumps({"id": case_id, **case}, ensure_ascii=False).encode())
+        if case.get("covers"):
+            self.covered.append((case_id, case["covers"]))
 
     def covers(self, site: Site, polarity: str) -> list[dict[str, Any]]:
         """What a case covers: an index into the keyword table, and which way.
@@ -195,7 +230,7 @@ class CaseBuilder:
         return [{"keyword": index, "polarity": polarity}]
 
     # -- entry ---------------------------------------------------------------------
-    def build(self) -> dict[str, Any]:
+    def build(self) -> Cases:
         ops = {(f.key, str(op.operation_id)): (f, op) for f in self.api.families for op in f.operations}
         for doc in self.spec_set.documents():
             for op_ptr, _url, method, op in iter_operations(doc.data):
@@ -207,8 +242,8 @@ class CaseBuilder:
                            "server": str(f.server_url),
                            "variables": {str(v.wire): str(v.default) for v in f.server_variables}}
                    for f in self.api.families}
-        return {"format": "aiccgen-contract-cases", "version": 1, "package": self.api.package,
-                "clients": clients, "keywords": self.keywords, "cases": self.cases}
+        header = {"format": "aiccgen-contract-cases", "version": 1, "package": self.api.package, "clients": clients}
+        return Cases(header, self.keywords, self.lines, self.covered)
 
     def _family_key(self, path: str) -> str:
         name = Path(path).name
@@ -488,18 +523,18 @@ def _outside(values: list[Any], site: Site) -> Any:
     return "zz-not-a-code-" + str(len(known))
 
 
-def build_cases(spec_set: SpecSet, api: ir.API) -> dict[str, Any]:
+def build_cases(spec_set: SpecSet, api: ir.API) -> Cases:
     return CaseBuilder(spec_set, api).build()
 
 
-def coverage(cases: dict[str, Any]) -> list[dict[str, Any]]:
+def coverage(cases: Cases) -> list[dict[str, Any]]:
     """Per constraint keyword: its value and the ids of its positive and negative cases."""
     found: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for case in cases["cases"]:
-        for cover in case.get("covers") or []:
-            c = cases["keywords"][cover["keyword"]]
+    for case_id, covers in cases.covered:
+        for cover in covers:
+            c = cases.keywords[cover["keyword"]]
             key = (c["file"], c["pointer"], c["keyword"])
             entry = found.setdefault(key, {"file": c["file"], "pointer": c["pointer"], "keyword": c["keyword"],
                                            "value": c["value"], "positive": [], "negative": []})
-            entry[cover["polarity"]].append(case["id"])
+            entry[cover["polarity"]].append(case_id)
     return [found[k] for k in sorted(found)]

@@ -26,7 +26,7 @@ RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 @dataclass(frozen=True)
 class OutputFile:
     path: str  # relative to the output folder, '/'-separated
-    content: str
+    content: str | bytes  # bytes: already encoded as UTF-8 (cases.json, built line by line)
     template: str | None  # None for files copied verbatim
     python: bool
 
@@ -256,27 +256,11 @@ def tests_files(api: ir.API, env: jinja2.Environment, spec_set: Any, specs_rel: 
                    "tests/conftest.py.j2", True),
         OutputFile("tests/test_contract.py", env.get_template("tests/test_contract.py.j2").render(**context),
                    "tests/test_contract.py.j2", True),
-        OutputFile("tests/cases.json", _cases_json(cases), None, False),
+        OutputFile("tests/cases.json", cases.json(), None, False),
         OutputFile("tests/keyword-coverage.md", env.get_template("tests/keyword-coverage.md.j2").render(**context),
                    "tests/keyword-coverage.md.j2", False),
     ]
     return out
-
-
-def _cases_json(cases: dict[str, Any]) -> str:
-    """One case per line: diffs read case by case, and only the C encoder runs.
-
-    json.dumps(indent=...) falls back to the pure-Python encoder, a tenth of the whole
-    generation's profile at 1000 operations (docs/performance.md).
-    """
-    lines = []
-    for key, value in cases.items():
-        if isinstance(value, list):
-            items = ",\n".join("  " + json.dumps(v, ensure_ascii=False) for v in value)
-            lines.append(f"{json.dumps(key)}: [\n{items}\n ]" if value else f"{json.dumps(key)}: []")
-        else:
-            lines.append(f"{json.dumps(key)}: {json.dumps(value, ensure_ascii=False, sort_keys=True)}")
-    return "{\n " + ",\n ".join(lines) + "\n}\n"
 
 
 def iter_outputs(api: ir.API, env: jinja2.Environment, spec_set: Any = None,

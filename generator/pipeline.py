@@ -91,6 +91,9 @@ def render_files(api: ir.API, templates: str | None, cache: BlackCache, spec_set
     # are ~120 MB, and holding every text beside its bytes doubled the peak.
     for out in iter_outputs(api, env, spec_set, specs_rel):
         content = out.content
+        if isinstance(content, bytes):
+            files[out.path] = content
+            continue
         if out.python and out.template is not None:
             # Our templates are black-stable by construction; a user's may not be.
             content = format_python(content, cache, full=overridden)
