@@ -93,7 +93,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
         print(f"aiccgen docs: stopped, {_summary(findings)}", file=sys.stderr)
         return ExitCode.FINDINGS
     prefix = DOCS_DIR + "/"
-    docs = {o.path[len(prefix):]: o.content.encode("utf-8") for o in docs_files(api, environment(args.templates))}
+    docs = {o.path[len(prefix):]: o.encoded() for o in docs_files(api, environment(args.templates))}
     root, files = Path(args.out), docs
     # generated/docs belongs to the manifest of the `generate` tree around it: write through
     # that manifest, keeping every other file it lists exactly as it is.

@@ -30,6 +30,9 @@ class OutputFile:
     template: str | None  # None for files copied verbatim
     python: bool
 
+    def encoded(self) -> bytes:
+        return self.content if isinstance(self.content, bytes) else self.content.encode("utf-8")
+
 
 # -- template helpers ----------------------------------------------------------------
 

@@ -7,7 +7,7 @@ findings as values, so `validate` reports exactly what `generate` would refuse.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import __version__, ir
@@ -90,14 +90,10 @@ def render_files(api: ir.API, templates: str | None, cache: BlackCache, spec_set
     # One file at a time, each text dropped once encoded: at 1000 operations the outputs
     # are ~120 MB, and holding every text beside its bytes doubled the peak.
     for out in iter_outputs(api, env, spec_set, specs_rel):
-        content = out.content
-        if isinstance(content, bytes):
-            files[out.path] = content
-            continue
-        if out.python and out.template is not None:
+        if out.python and out.template is not None and isinstance(out.content, str):
             # Our templates are black-stable by construction; a user's may not be.
-            content = format_python(content, cache, full=overridden)
-        files[out.path] = content.encode("utf-8")
+            out = replace(out, content=format_python(out.content, cache, full=overridden))
+        files[out.path] = out.encoded()
     return files
 
 

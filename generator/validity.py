@@ -16,7 +16,8 @@ things keep it off the critical path without weakening it:
 - worker processes: shards are checked in a process started before the specs are even
   parsed (and a second one, on a second core, for a large spec), so the validator's
   import and its work overlap with aiccgen's own lint, IR build and rendering. Nothing
-  is written before the results are in (pipeline.generate), so a spec the validator rejects still leaves the tree untouched.
+  is written before the results are in (pipeline.generate), so a spec the validator
+  rejects still leaves the tree untouched.
 
 Without workers (one core, or a worker that dies) the same shards run in this process.
 """

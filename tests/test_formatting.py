@@ -6,10 +6,13 @@ case here runs black itself on the same text, so a wrong judgement fails the tes
 
 from __future__ import annotations
 
+from collections import Counter
 from types import SimpleNamespace
 
 import black
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.emit import code_selector
 from generator.formatting import BlackCache, _black_keeps, format_python
@@ -68,6 +71,33 @@ def test_diff_summary_counts_changed_lines() -> None:
     assert _diff_summary(old, old + b"tail\n") == "+1 -0 lines"
     assert _diff_summary(old, old.replace(b"line 7\n", b"")) == "+0 -1 lines"
     assert _diff_summary(b"\xff", b"x") == "binary"
+
+
+def _line_diff(old: bytes, new: bytes) -> str:
+    """The summary by its definition: split both whole, trim equal end lines, count."""
+    a, b = old.decode().splitlines(), new.decode().splitlines()
+    while a and b and a[0] == b[0]:
+        a, b = a[1:], b[1:]
+    while a and b and a[-1] == b[-1]:
+        a, b = a[:-1], b[:-1]
+    before, after = Counter(a), Counter(b)
+    return f"+{sum((after - before).values())} -{sum((before - after).values())} lines"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text("ab\n", max_size=40), st.text("ab\n", max_size=40), st.text("ab\n", max_size=40),
+       st.text("ab\n", max_size=40))
+def test_diff_summary_finds_the_changed_lines_from_the_bytes(head: str, old: str, new: str, tail: str) -> None:
+    before, after = (head + old + tail).encode(), (head + new + tail).encode()
+    assert _diff_summary(before, after) == _line_diff(before, after)
+
+
+def test_diff_summary_across_slices() -> None:
+    """Differences near the 64 KiB slice edges the common ends are compared in."""
+    base = b"".join(b"%06d\n" % i for i in range(40_000))
+    for at in (0, 65535, 65536, 65537, len(base) - 65537, len(base) - 1):
+        changed = base[:at] + b"X\n" + base[at:]
+        assert _diff_summary(base, changed) == _line_diff(base, changed)
 
 
 def _selector(lengths: tuple[int, ...], when: int) -> SimpleNamespace:
