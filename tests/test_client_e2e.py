@@ -266,6 +266,26 @@ def test_validation_happens_before_any_request(server: LoopbackServer, tokens: T
     assert server.count() == 0  # not even a token fetch
 
 
+def test_refusals_describe_each_request_type_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """msgspec's type description of a request struct is built for its first refusal
+    only (it was most of the cost of a refusal); later refusals say the same things."""
+    from aicc_client._runtime import _validation
+    from aicc_client.mobile_agent import _CREATE_CALL
+
+    _validation._type_info.cache_clear()
+    built: list[type] = []
+    real = _validation.mi.type_info
+    monkeypatch.setattr(_validation.mi, "type_info", lambda t: built.append(t) or real(t))
+    body = {"caller": "88889050", "softPhone": "66666666", "called": "88889060"}
+    errors = []
+    for bad in ({**body, "caller": "8" * 33}, {**body, "softPhone": "6" * 33}, {**body, "caller": "8" * 34}):
+        with pytest.raises(aicc_client.RequestValidationError) as info:
+            _validation.validate_request(_CREATE_CALL, {}, bad)
+        errors.append((info.value.field, info.value.constraint, info.value.limit))
+    assert errors == [("caller", "maxLength", 32), ("soft_phone", "maxLength", 32), ("caller", "maxLength", 32)]
+    assert len(built) == 1
+
+
 def test_401_renews_the_token_once(server: LoopbackServer, tokens: TokenIssuer) -> None:
     server.script(STATE, Reply.json({"message": "expired"}, status=401))
     server.on(STATE, Reply.json(STATE_EXAMPLE))

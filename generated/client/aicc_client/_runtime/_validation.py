@@ -10,6 +10,7 @@ then applies the cross-field ``Rule``s msgspec cannot express (the seven-day win
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -164,7 +165,7 @@ def validation_error(
         expected = [t for t in r["exp"].split(" | ") if t != "null"]
         constraint, limit = "type", " | ".join(expected) or r["exp"]
 
-    located = _locate(mi.type_info(target), segments)
+    located = _locate(_type_info(target), segments)
     if constraint == "enum":
         limit = located.choices
     value = _lookup(data, segments)
@@ -185,6 +186,14 @@ def validation_error(
         limit=limit,
         value=None if sensitive or value is _MISSING else value,
     )
+
+
+@functools.cache
+def _type_info(target: type) -> mi.Type:
+    """msgspec's description of a request struct, built once per struct: building it
+    was 0.4 ms of the 0.44 ms a refused createCall took to report, which adds up when a
+    whole campaign list is checked before sending."""
+    return mi.type_info(target)
 
 
 def _phrase(
