@@ -160,34 +160,11 @@ def _fmt(value: Any) -> str:
 
 @dataclass
 class Cases:
-    """The contract cases, each already encoded as its line of cases.json.
+    """The contract cases: cases.json already written, plus what the coverage report needs."""
 
-    A case is encoded when it is added: at 1000 operations the ~97,000 cases as Python
-    objects were 330 MiB, more than half of the generation's peak memory, where their
-    encoded lines are 60 MB (docs/performance.md).
-    """
-
-    header: dict[str, Any]  # format, version, package, clients
+    json: bytearray  # cases.json, UTF-8
     keywords: list[dict[str, Any]]  # the keyword table `covers` entries index into
-    lines: list[bytes]  # one JSON object per case, in order, UTF-8
     covered: list[tuple[str, list[dict[str, Any]]]]  # (case id, covers) of cases that cover a keyword
-
-    def json(self) -> bytes:
-        """cases.json, UTF-8: one keyword and one case per line, so diffs read case by
-        case; only the C encoder runs (json.dumps(indent=...) is pure Python). Joined
-        once: each join or concatenation of the 60 MB of cases at 1000 operations copied it."""
-        entries = [f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False, sort_keys=True)}".encode()
-                   for k, v in self.header.items()]
-        lists = (("keywords", [json.dumps(k, ensure_ascii=False).encode() for k in self.keywords]),
-                 ("cases", self.lines))
-        parts = [b"{\n ", b",\n ".join(entries)]
-        for key, items in lists:
-            parts.append(f",\n {json.dumps(key)}: [".encode())
-            for n, item in enumerate(items):
-                parts += (b",\n  " if n else b"\n  ", item)
-            parts.append(b"\n ]" if items else b"]")
-        parts.append(b"\n}\n")
-        return b"".join(parts)
 
 
 class CaseBuilder:
@@ -195,7 +172,12 @@ class CaseBuilder:
         self.spec_set = spec_set
         self.api = api
         self.walker = _Walker(spec_set)
-        self.lines: list[bytes] = []
+        # cases.json is written as the cases are added, one per line (diffs read case by
+        # case; only the C encoder runs, json.dumps(indent=...) being pure Python), into
+        # one buffer: held as Python objects, the ~97,000 cases of a 1000-operation spec
+        # were 330 MiB, and their 60 MB of lines joined at the end doubled that part.
+        self.out = bytearray()
+        self._count = 0
         self.covered: list[tuple[str, list[dict[str, Any]]]] = []
         self._ids: set[str] = set()
         self.errata = {str(e.id): e for e in api.errata}
@@ -210,7 +192,9 @@ class CaseBuilder:
             n += 1
             case_id = f"{base}#{n}"
         self._ids.add(case_id)
-        self.lines.append(json.dumps({"id": case_id, **case}, ensure_ascii=False).encode())
+        self.out += b",\n  " if self._count else b"\n  "
+        self.out += json.dumps({"id": case_id, **case}, ensure_ascii=False).encode()
+        self._count += 1
         if case.get("covers"):
             self.covered.append((case_id, case["covers"]))
 
@@ -231,19 +215,29 @@ class CaseBuilder:
 
     # -- entry ---------------------------------------------------------------------
     def build(self) -> Cases:
-        ops = {(f.key, str(op.operation_id)): (f, op) for f in self.api.families for op in f.operations}
-        for doc in self.spec_set.documents():
-            for op_ptr, _url, method, op in iter_operations(doc.data):
-                family, op_ir = ops[(self._family_key(doc.path), str(op.get("operationId")))]
-                self._operation(doc.path, op_ptr, op, family, op_ir)
-        self._code_cases()
         clients = {f.key: {"module": f.key, "class": f.class_name, "async_class": f.async_class_name,
                            "auth": f.auth.kind, "credentials": [c.name for c in f.auth.credentials],
                            "server": str(f.server_url),
                            "variables": {str(v.wire): str(v.default) for v in f.server_variables}}
                    for f in self.api.families}
         header = {"format": "aiccgen-contract-cases", "version": 1, "package": self.api.package, "clients": clients}
-        return Cases(header, self.keywords, self.lines, self.covered)
+        for key, value in header.items():
+            self.out += b"{\n " if key == "format" else b",\n "
+            self.out += f"{json.dumps(key)}: {json.dumps(value, ensure_ascii=False, sort_keys=True)}".encode()
+        self.out += b',\n "cases": ['
+        ops = {(f.key, str(op.operation_id)): (f, op) for f in self.api.families for op in f.operations}
+        for doc in self.spec_set.documents():
+            for op_ptr, _url, method, op in iter_operations(doc.data):
+                family, op_ir = ops[(self._family_key(doc.path), str(op.get("operationId")))]
+                self._operation(doc.path, op_ptr, op, family, op_ir)
+        self._code_cases()
+        self.out += b"\n ]" if self._count else b"]"
+        # The keyword table last: it is complete only once every case has been added.
+        self.out += b',\n "keywords": ['
+        for n, keyword in enumerate(self.keywords):
+            self.out += (b",\n  " if n else b"\n  ") + json.dumps(keyword, ensure_ascii=False).encode()
+        self.out += b"\n ]\n}\n" if self.keywords else b"]\n}\n"
+        return Cases(self.out, self.keywords, self.covered)
 
     def _family_key(self, path: str) -> str:
         name = Path(path).name

@@ -26,12 +26,12 @@ RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 @dataclass(frozen=True)
 class OutputFile:
     path: str  # relative to the output folder, '/'-separated
-    content: str | bytes  # bytes: already encoded as UTF-8 (cases.json, built line by line)
+    content: str | bytes | bytearray  # bytes: already UTF-8 (cases.json, written as built)
     template: str | None  # None for files copied verbatim
     python: bool
 
-    def encoded(self) -> bytes:
-        return self.content if isinstance(self.content, bytes) else self.content.encode("utf-8")
+    def encoded(self) -> bytes | bytearray:
+        return self.content.encode("utf-8") if isinstance(self.content, str) else self.content
 
 
 # -- template helpers ----------------------------------------------------------------
@@ -259,7 +259,7 @@ def tests_files(api: ir.API, env: jinja2.Environment, spec_set: Any, specs_rel: 
                    "tests/conftest.py.j2", True),
         OutputFile("tests/test_contract.py", env.get_template("tests/test_contract.py.j2").render(**context),
                    "tests/test_contract.py.j2", True),
-        OutputFile("tests/cases.json", cases.json(), None, False),
+        OutputFile("tests/cases.json", cases.json, None, False),
         OutputFile("tests/keyword-coverage.md", env.get_template("tests/keyword-coverage.md.j2").render(**context),
                    "tests/keyword-coverage.md.j2", False),
     ]
@@ -492,8 +492,6 @@ def md_url(url: SpecText) -> str:
 
 
 def _json_text(value: Any) -> str:
-    import json
-
     return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
 
 

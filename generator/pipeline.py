@@ -81,12 +81,12 @@ class Generation:
 
 
 def render_files(api: ir.API, templates: str | None, cache: BlackCache, spec_set: SpecSet | None = None,
-                 specs_rel: str | None = None, compiled: Path | None = None) -> dict[str, bytes]:
+                 specs_rel: str | None = None, compiled: Path | None = None) -> dict[str, bytes | bytearray]:
     env = environment(templates, compiled)
     # Any overridden template counts, included macros and tables too: a user's template
     # is not black-stable by construction, wherever it ends up.
     overridden = bool(templates) and any(s.overridden for s in template_sources(env, env.list_templates()))
-    files: dict[str, bytes] = {}
+    files: dict[str, bytes | bytearray] = {}
     # One file at a time, each text dropped once encoded: at 1000 operations the outputs
     # are ~120 MB, and holding every text beside its bytes doubled the peak.
     for out in iter_outputs(api, env, spec_set, specs_rel):
@@ -107,7 +107,7 @@ def generate(targets: list[str], out_dir: str, *, check: bool = False, templates
         validity = ValidityCheck.start(Path(cache_dir) if cache_dir else None)
     try:
         api, spec_set, findings = _build(targets, validity)
-        files: dict[str, bytes] | None = None
+        files: dict[str, bytes | bytearray] | None = None
         cache = BlackCache.load(Path(cache_dir) / "black.json" if cache_dir else None)
         out = Path(out_dir)
         if api is not None and spec_set is not None and not has_errors(findings):

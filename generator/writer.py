@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -26,6 +26,8 @@ from .diagnostics import AiccgenError, ExitCode, error
 
 MANIFEST = ".aiccgen-manifest.json"
 _STAGED = ".aiccgen-new"
+#: A file's new content: bytes, or the bytearray cases.json is written into as it is built.
+Content = bytes | bytearray
 _KEPT = ".aiccgen-old"
 
 
@@ -36,7 +38,7 @@ class Change:
     detail: str = ""
 
 
-def _digest(data: bytes) -> str:
+def _digest(data: Content) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
@@ -52,12 +54,12 @@ def read_manifest(out_dir: Path) -> dict[str, str]:
         return {}
 
 
-def manifest_text(files: dict[str, bytes], generator: str) -> bytes:
+def manifest_text(files: Mapping[str, Content], generator: str) -> bytes:
     body = {"generator": generator, "files": {p: _digest(c) for p, c in sorted(files.items())}}
     return (json.dumps(body, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
-def plan_changes(out_dir: Path, files: dict[str, bytes]) -> list[Change]:
+def plan_changes(out_dir: Path, files: Mapping[str, Content]) -> list[Change]:
     """What writing `files` into `out_dir` would change, and what it refuses to do."""
     manifest = read_manifest(out_dir)
     changes: list[Change] = []
@@ -94,7 +96,7 @@ def plan_changes(out_dir: Path, files: dict[str, bytes]) -> list[Change]:
     return changes
 
 
-def _diff_summary(old: bytes, new: bytes) -> str:
+def _diff_summary(old: bytes, new: Content) -> str:
     """Lines added and removed, counted as multisets after trimming the common ends.
 
     Linear on purpose: difflib is quadratic in the worst case and took minutes on a
@@ -123,16 +125,16 @@ def _diff_summary(old: bytes, new: bytes) -> str:
     return f"+{sum((after - before).values())} -{sum((before - after).values())} lines"
 
 
-def _line_start(data: bytes, at: int, start: int) -> bool:
+def _line_start(data: Content, at: int, start: int) -> bool:
     return at == start or data[at - 1 : at] == b"\n"
 
 
-def _common_length(a: bytes, b: bytes, limit: int, *, from_end: bool = False) -> int:
+def _common_length(a: Content, b: Content, limit: int, *, from_end: bool = False) -> int:
     """How many bytes `a` and `b` share at their start (or end), up to `limit`.
 
     Compares 64 KiB slices (C memcmp), then bisects the first slice that differs."""
 
-    def part(data: bytes, i: int, j: int) -> bytes:
+    def part(data: Content, i: int, j: int) -> Content:
         return data[len(data) - j : len(data) - i] if from_end else data[i:j]
 
     low = 0
@@ -162,7 +164,7 @@ def recover(out_dir: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def write_tree(out_dir: Path, files: dict[str, bytes], generator: str) -> list[Change]:
+def write_tree(out_dir: Path, files: Mapping[str, Content], generator: str) -> list[Change]:
     """Make `out_dir` hold exactly `files` (plus any hand-written files), atomically."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -256,7 +258,7 @@ def _remove_empty_dirs(out_dir: Path, removed: Iterable[str]) -> None:
             parent = parent.parent
 
 
-def check_tree(out_dir: Path, files: dict[str, bytes], generator: str) -> list[Change]:
+def check_tree(out_dir: Path, files: Mapping[str, Content], generator: str) -> list[Change]:
     """What `write_tree` would change; writes nothing."""
     try:
         changes = plan_changes(out_dir, files)
