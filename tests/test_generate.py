@@ -236,6 +236,32 @@ def test_compiled_templates_are_reused_and_follow_template_edits(
         assert f'ORIGIN = "{origin}"' in (out / "client" / "aicc_client" / "codes.py").read_text()
 
 
+def test_a_run_collects_young_garbage_less_often_and_restores_the_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The collector's threshold is raised for the run (its walks over the long-lived
+    specs and IR were 2.5 s of a 1000-operation generation) and given back after it,
+    also when the run fails."""
+    import gc
+
+    from generator import pipeline
+
+    seen: list[tuple[int, int, int]] = []
+    real = pipeline.build_api
+
+    def build_api(spec_set: object) -> object:
+        seen.append(gc.get_threshold())
+        return real(spec_set)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "build_api", build_api)
+    before = gc.get_threshold()
+    assert gen(tmp_path / "out") == 0
+    assert gc.get_threshold() == before and seen[0][0] >= 20_000
+    (tmp_path / "bad.yaml").write_text("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {/a: 1}\n")
+    assert gen(tmp_path / "o2", specs=tmp_path / "bad.yaml") != 0
+    assert gc.get_threshold() == before
+
+
 def test_a_file_where_the_output_needs_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "generated"
     out.mkdir()
