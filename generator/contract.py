@@ -192,8 +192,7 @@ class CaseBuilder:
             n += 1
             case_id = f"{base}#{n}"
         self._ids.add(case_id)
-        self.out += b",\n  " if self._count else b"\n  "
-        self.out += json.dumps({"id": case_id, **case}, ensure_ascii=False).encode()
+        self.out += _item_break(self._count) + json.dumps({"id": case_id, **case}, ensure_ascii=False).encode()
         self._count += 1
         if case.get("covers"):
             self.covered.append((case_id, case["covers"]))
@@ -221,9 +220,8 @@ class CaseBuilder:
                            "variables": {str(v.wire): str(v.default) for v in f.server_variables}}
                    for f in self.api.families}
         header = {"format": "aiccgen-contract-cases", "version": 1, "package": self.api.package, "clients": clients}
-        for key, value in header.items():
-            self.out += b"{\n " if key == "format" else b",\n "
-            self.out += f"{json.dumps(key)}: {json.dumps(value, ensure_ascii=False, sort_keys=True)}".encode()
+        self.out += b"{\n " + b",\n ".join(
+            f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False, sort_keys=True)}".encode() for k, v in header.items())
         self.out += b',\n "cases": ['
         ops = {(f.key, str(op.operation_id)): (f, op) for f in self.api.families for op in f.operations}
         for doc in self.spec_set.documents():
@@ -235,7 +233,7 @@ class CaseBuilder:
         # The keyword table last: it is complete only once every case has been added.
         self.out += b',\n "keywords": ['
         for n, keyword in enumerate(self.keywords):
-            self.out += (b",\n  " if n else b"\n  ") + json.dumps(keyword, ensure_ascii=False).encode()
+            self.out += _item_break(n) + json.dumps(keyword, ensure_ascii=False).encode()
         self.out += b"\n ]\n}\n" if self.keywords else b"]\n}\n"
         return Cases(self.out, self.keywords, self.covered)
 
@@ -515,6 +513,11 @@ def _outside(values: list[Any], site: Site) -> Any:
         if candidate not in known:
             return candidate
     return "zz-not-a-code-" + str(len(known))
+
+
+def _item_break(n: int) -> bytes:
+    """What comes before item `n` of a cases.json list: one item per line."""
+    return b",\n  " if n else b"\n  "
 
 
 def build_cases(spec_set: SpecSet, api: ir.API) -> Cases:

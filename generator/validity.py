@@ -298,7 +298,7 @@ class ValidityCheck:
         if not self._pools:
             self._pending.extend(batch)
             return
-        if self.workers > 1 and len(self._pools) < self.workers and _work(batch) > _SPLIT_ABOVE:
+        if _work(batch) > _SPLIT_ABOVE:
             while len(self._pools) < self.workers and self._fork() is not None:
                 pass
         # Two batches per worker keep both cores busy when shards differ in size.

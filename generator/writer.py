@@ -26,9 +26,9 @@ from .diagnostics import AiccgenError, ExitCode, error
 
 MANIFEST = ".aiccgen-manifest.json"
 _STAGED = ".aiccgen-new"
+_KEPT = ".aiccgen-old"
 #: A file's new content: bytes, or the bytearray cases.json is written into as it is built.
 Content = bytes | bytearray
-_KEPT = ".aiccgen-old"
 
 
 @dataclass(frozen=True)
