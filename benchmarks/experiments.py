@@ -123,7 +123,8 @@ def black_calls(spec: Path) -> dict[str, Any]:
         api, spec_set, _findings = build([str(spec)])
         assert api is not None
         try:
-            render_files(api, None, fm.BlackCache(None), spec_set, "../specs")
+            for _output in render_files(api, None, fm.BlackCache(None), spec_set, "../specs"):
+                pass  # outputs are rendered as they are consumed
         except TypeError:  # an older render_files signature
             render_files(api, None, fm.BlackCache(None))  # type: ignore[call-arg]
     finally:
@@ -143,7 +144,8 @@ def cases_json(spec: Path) -> dict[str, Any]:
     api, spec_set, _f = build([str(spec)])
     # build_cases writes each case's line of cases.json as it adds the case.
     t_build, cases = timed(lambda: build_cases(spec_set, api))
-    ours = cases.json
+    cases.json.seek(0)
+    ours = cases.json.read()
     # The alternatives, on the same data as one Python object.
     data = json.loads(ours)
     t_indent, text = timed(lambda: json.dumps(data, ensure_ascii=False, indent=1))

@@ -15,7 +15,7 @@ same code path as the ``aiccgen`` command. Timing wraps (without changing) the f
 | build | ``build_api`` plus locating its findings: specs -> IR |
 | render | ``generator.emit.iter_outputs``: Jinja2 rendering of every output file, runtime copy |
 | format | ``format_python`` (selective black, through the cache) |
-| write | ``write_tree`` / ``check_tree`` and saving the black cache |
+| write | ``TreeUpdate``: comparing each output with the tree and staging it, the swap, saving the black cache |
 
 Writes a JSON object: {"stages": {name: seconds}, "total": seconds, "black_misses": n,
 "files": n, "exit": code}. With --profile, runs under cProfile instead and dumps the stats
@@ -117,8 +117,9 @@ def install() -> dict[str, Any]:
     pipeline.place_findings = _timed("build", pipeline.place_findings)
     pipeline.iter_outputs = _timed_iter("render", pipeline.iter_outputs)
     pipeline.format_python = _timed("format", pipeline.format_python)
-    pipeline.write_tree = _timed("write", pipeline.write_tree)
-    pipeline.check_tree = _timed("write", pipeline.check_tree)
+    # Each output is compared and staged as it is rendered (TreeUpdate.add), then swapped in.
+    for method in ("__init__", "add", "commit"):
+        setattr(pipeline.TreeUpdate, method, _timed("write", getattr(pipeline.TreeUpdate, method)))
     original_save = pipeline.BlackCache.save
     pipeline.BlackCache.save = _timed("write", original_save)  # type: ignore[method-assign]
     original_generate = pipeline.generate

@@ -21,9 +21,10 @@ from __future__ import annotations
 import json
 import random
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, BinaryIO, Iterator
 
 from . import ir
 from .diagnostics import join_pointer, split_pointer
@@ -162,7 +163,7 @@ def _fmt(value: Any) -> str:
 class Cases:
     """The contract cases: cases.json already written, plus what the coverage report needs."""
 
-    json: bytearray  # cases.json, UTF-8
+    json: BinaryIO  # cases.json, UTF-8, in a temporary file
     keywords: list[dict[str, Any]]  # the keyword table `covers` entries index into
     covered: list[tuple[str, list[dict[str, Any]]]]  # (case id, covers) of cases that cover a keyword
 
@@ -174,9 +175,10 @@ class CaseBuilder:
         self.walker = _Walker(spec_set)
         # cases.json is written as the cases are added, one per line (diffs read case by
         # case; only the C encoder runs, json.dumps(indent=...) being pure Python), into
-        # one buffer: held as Python objects, the ~97,000 cases of a 1000-operation spec
-        # were 330 MiB, and their 60 MB of lines joined at the end doubled that part.
-        self.out = bytearray()
+        # a temporary file: held as Python objects, the ~97,000 cases of a 1000-operation
+        # spec were 330 MiB, and even as one buffer of lines they were 60 MB more at the
+        # peak. The writer stages it from the file, a chunk at a time.
+        self.out: BinaryIO = tempfile.TemporaryFile()  # noqa: SIM115 (outlives this call: it is the output)
         self._count = 0
         self.covered: list[tuple[str, list[dict[str, Any]]]] = []
         self._ids: set[str] = set()
@@ -192,7 +194,7 @@ class CaseBuilder:
             n += 1
             case_id = f"{base}#{n}"
         self._ids.add(case_id)
-        self.out += _item_break(self._count) + json.dumps({"id": case_id, **case}, ensure_ascii=False).encode()
+        self.out.write(_item_break(self._count) + json.dumps({"id": case_id, **case}, ensure_ascii=False).encode())
         self._count += 1
         if case.get("covers"):
             self.covered.append((case_id, case["covers"]))
@@ -220,21 +222,21 @@ class CaseBuilder:
                            "variables": {str(v.wire): str(v.default) for v in f.server_variables}}
                    for f in self.api.families}
         header = {"format": "aiccgen-contract-cases", "version": 1, "package": self.api.package, "clients": clients}
-        self.out += b"{\n " + b",\n ".join(
-            f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False, sort_keys=True)}".encode() for k, v in header.items())
-        self.out += b',\n "cases": ['
+        self.out.write(b"{\n " + b",\n ".join(
+            f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False, sort_keys=True)}".encode() for k, v in header.items()))
+        self.out.write(b',\n "cases": [')
         ops = {(f.key, str(op.operation_id)): (f, op) for f in self.api.families for op in f.operations}
         for doc in self.spec_set.documents():
             for op_ptr, _url, method, op in iter_operations(doc.data):
                 family, op_ir = ops[(self._family_key(doc.path), str(op.get("operationId")))]
                 self._operation(doc.path, op_ptr, op, family, op_ir)
         self._code_cases()
-        self.out += b"\n ]" if self._count else b"]"
+        self.out.write(b"\n ]" if self._count else b"]")
         # The keyword table last: it is complete only once every case has been added.
-        self.out += b',\n "keywords": ['
+        self.out.write(b',\n "keywords": [')
         for n, keyword in enumerate(self.keywords):
-            self.out += _item_break(n) + json.dumps(keyword, ensure_ascii=False).encode()
-        self.out += b"\n ]\n}\n" if self.keywords else b"]\n}\n"
+            self.out.write(_item_break(n) + json.dumps(keyword, ensure_ascii=False).encode())
+        self.out.write(b"\n ]\n}\n" if self.keywords else b"]\n}\n")
         return Cases(self.out, self.keywords, self.covered)
 
     def _family_key(self, path: str) -> str:

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import jinja2
 
@@ -26,11 +26,11 @@ RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 @dataclass(frozen=True)
 class OutputFile:
     path: str  # relative to the output folder, '/'-separated
-    content: str | bytes | bytearray  # bytes: already UTF-8 (cases.json, written as built)
+    content: str | bytes | BinaryIO  # a binary file: cases.json, written into one as it is built
     template: str | None  # None for files copied verbatim
     python: bool
 
-    def encoded(self) -> bytes | bytearray:
+    def encoded(self) -> bytes | BinaryIO:
         return self.content.encode("utf-8") if isinstance(self.content, str) else self.content
 
 

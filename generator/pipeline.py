@@ -22,7 +22,7 @@ from .lint import lint, place_findings
 from .render import compiled_templates_dir, template_sources
 from .specset import SpecSet, load_spec_set
 from .validity import ValidityCheck
-from .writer import Change, check_tree, write_tree
+from .writer import Change, Content, TreeUpdate
 
 GENERATOR = f"aiccgen {__version__}"
 
@@ -104,20 +104,18 @@ class Generation:
 
 
 def render_files(api: ir.API, templates: str | None, cache: BlackCache, spec_set: SpecSet | None = None,
-                 specs_rel: str | None = None, compiled: Path | None = None) -> dict[str, bytes | bytearray]:
+                 specs_rel: str | None = None, compiled: Path | None = None) -> Iterator[tuple[str, Content]]:
+    """(path, content) of every output, one at a time: the caller stages each and drops it
+    (at 1000 operations the outputs are ~100 MB)."""
     env = environment(templates, compiled)
     # Any overridden template counts, included macros and tables too: a user's template
     # is not black-stable by construction, wherever it ends up.
     overridden = bool(templates) and any(s.overridden for s in template_sources(env, env.list_templates()))
-    files: dict[str, bytes | bytearray] = {}
-    # One file at a time, each text dropped once encoded: at 1000 operations the outputs
-    # are ~120 MB, and holding every text beside its bytes doubled the peak.
     for out in iter_outputs(api, env, spec_set, specs_rel):
         if out.python and out.template is not None and isinstance(out.content, str):
             # Our templates are black-stable by construction; a user's may not be.
             out = replace(out, content=format_python(out.content, cache, full=overridden))
-        files[out.path] = out.encoded()
-    return files
+        yield out.path, out.encoded()
 
 
 @_fewer_collections()
@@ -129,17 +127,22 @@ def generate(targets: list[str], out_dir: str, *, check: bool = False, templates
     # nothing is written until it has answered, so its verdict still gates the tree.
     if validity is None:
         validity = ValidityCheck.start(Path(cache_dir) if cache_dir else None)
+    out = Path(out_dir)
+    update: TreeUpdate | None = None
     try:
         api, spec_set, findings = _build(targets, validity)
-        files: dict[str, bytes | bytearray] | None = None
         cache = BlackCache.load(Path(cache_dir) / "black.json" if cache_dir else None)
-        out = Path(out_dir)
         if api is not None and spec_set is not None and not has_errors(findings):
             try:
                 # The generated tests find the specs relative to themselves: portable between checkouts.
                 specs_dir = targets[0] if Path(targets[0]).is_dir() else str(Path(targets[0]).parent)
                 specs_rel = Path(os.path.relpath(Path(specs_dir).resolve(), (out / "tests").resolve())).as_posix()
-                files = render_files(api, templates, cache, spec_set, specs_rel, compiled_templates_dir())
+                # Each output is staged as it is rendered (writer.TreeUpdate); nothing
+                # replaces a file of the tree before the validator's verdict is in.
+                update = TreeUpdate(out, GENERATOR, check=check)
+                for path, content in render_files(api, templates, cache, spec_set, specs_rel,
+                                                  compiled_templates_dir()):
+                    update.add(path, content)
             except Exception:
                 # As in `_build`: the validator's findings explain a spec that breaks rendering.
                 findings = _with_validity(spec_set, findings, validity)
@@ -147,13 +150,14 @@ def generate(targets: list[str], out_dir: str, *, check: bool = False, templates
                     return Generation(findings)
                 raise
         findings = _with_validity(spec_set, findings, validity)
+        if update is None or has_errors(findings):
+            return Generation(findings)
+        changes, files = update.commit(), len(update.digests)
+        update = None
     finally:
         validity.close()
-    if files is None or has_errors(findings):
-        return Generation(findings)
-    if check:
-        changes = check_tree(out, files, GENERATOR)
-    else:
-        changes = write_tree(out, files, GENERATOR)
+        if update is not None:  # stopped before the commit: an error, a finding, Ctrl-C
+            update.abort()
+    if not check:
         cache.save()
-    return Generation(findings, changes, len(files), cache.misses)
+    return Generation(findings, changes, files, cache.misses)

@@ -4,8 +4,9 @@ A manifest (`.aiccgen-manifest.json`) lists the files aiccgen wrote and their ha
 That is how a stale generated file gets removed while a hand-written file beside it is
 never touched: aiccgen refuses to overwrite a file it did not write.
 
-Writes are a small transaction: every new content is staged next to its target first; then
-the targets are swapped in, with the previous versions kept aside until the manifest is
+Writes are a small transaction: every new content is staged next to its target as it is
+rendered (`TreeUpdate.add`), so a run never holds all its outputs at once; then the
+targets are swapped in, with the previous versions kept aside until the manifest is
 written. An exception or Ctrl-C at any point rolls back, so the previous tree stays
 exactly as it was. A run killed outright (SIGKILL) leaves its staging files behind; the
 next run rolls back what they describe before it starts.
@@ -17,18 +18,20 @@ import hashlib
 import json
 import os
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 from .diagnostics import AiccgenError, ExitCode, error
 
 MANIFEST = ".aiccgen-manifest.json"
 _STAGED = ".aiccgen-new"
 _KEPT = ".aiccgen-old"
-#: A file's new content: bytes, or the bytearray cases.json is written into as it is built.
-Content = bytes | bytearray
+#: A file's new content: bytes, or a binary file holding it (cases.json is written into a
+#: temporary file as it is built, so its 60 MB at 1000 operations are never in memory).
+Content = bytes | bytearray | BinaryIO
+_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -36,10 +39,6 @@ class Change:
     path: str
     kind: Literal["add", "update", "remove"]
     detail: str = ""
-
-
-def _digest(data: Content) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def read_manifest(out_dir: Path) -> dict[str, str]:
@@ -54,49 +53,170 @@ def read_manifest(out_dir: Path) -> dict[str, str]:
         return {}
 
 
-def manifest_text(files: Mapping[str, Content], generator: str) -> bytes:
-    body = {"generator": generator, "files": {p: _digest(c) for p, c in sorted(files.items())}}
+def manifest_text(digests: Mapping[str, str], generator: str) -> bytes:
+    body = {"generator": generator, "files": dict(sorted(digests.items()))}
     return (json.dumps(body, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
-def plan_changes(out_dir: Path, files: Mapping[str, Content]) -> list[Change]:
-    """What writing `files` into `out_dir` would change, and what it refuses to do."""
-    manifest = read_manifest(out_dir)
-    changes: list[Change] = []
-    foreign: list[str] = []
-    for rel, content in sorted(files.items()):
-        target = out_dir / rel
+def _chunks(content: Content) -> Iterator[bytes | bytearray | memoryview]:
+    if isinstance(content, (bytes, bytearray)):
+        yield memoryview(content)
+        return
+    content.seek(0)
+    while chunk := content.read(_CHUNK):
+        yield chunk
+
+
+def _whole(content: Content) -> bytes | bytearray:
+    if isinstance(content, (bytes, bytearray)):
+        return content
+    content.seek(0)
+    return content.read()
+
+
+def _size(content: Content) -> int:
+    return len(content) if isinstance(content, (bytes, bytearray)) else os.fstat(content.fileno()).st_size
+
+
+def _same(target: BinaryIO, content: Content) -> bool:
+    """Whether the open file `target` holds exactly `content`, read a chunk at a time."""
+    if os.fstat(target.fileno()).st_size != _size(content):
+        return False
+    for chunk in _chunks(content):
+        if target.read(len(chunk)) != chunk:
+            return False
+    return True
+
+
+class TreeUpdate:
+    """Make `out_dir` hold exactly the files given to `add` (plus any hand-written files).
+
+    Files arrive one at a time, as they are rendered: each is compared with what is there,
+    staged next to its target when it changed, and dropped, so a run never holds all its
+    outputs (about 100 MB at 1000 operations). Nothing replaces a target before `commit`;
+    `abort` removes what was staged. With `check=True` nothing is written at all and
+    `commit` only reports what would change.
+    """
+
+    def __init__(self, out_dir: Path, generator: str, *, check: bool = False) -> None:
+        self.out_dir, self.generator, self.check = out_dir, generator, check
+        self._staged: list[tuple[Path, Path]] = []  # (staging file, target)
+        self._created: list[Path] = []  # folders made for staging, removed again by `abort`
+        if not check:
+            try:
+                self._created = _make_parents(out_dir, Path(out_dir.anchor))
+                recover(out_dir)  # before comparing: a killed run may have left targets aside
+            except OSError as exc:
+                raise AiccgenError(error("write", f"cannot use the output folder: {exc.strerror}", str(out_dir)),
+                                   ExitCode.ENVIRONMENT) from None
+        self.manifest = read_manifest(out_dir)
+        self.digests: dict[str, str] = {}
+        self.changes: list[Change] = []
+        self.foreign: list[str] = []
+
+    def add(self, rel: str, content: Content) -> None:
+        if rel in self.digests:
+            raise ValueError(f"{rel} given twice")
+        digest = hashlib.sha256()
+        for chunk in _chunks(content):
+            digest.update(chunk)
+        self.digests[rel] = digest.hexdigest()
+        target = self.out_dir / rel
         try:
-            current = target.read_bytes()
+            with open(target, "rb") as current:
+                if _same(current, content):
+                    return
+                if rel not in self.manifest:
+                    self.foreign.append(rel)
+                    return
+                current.seek(0)
+                change = Change(rel, "update", _diff_summary(current.read(), _whole(content)))
         except FileNotFoundError:
-            changes.append(Change(rel, "add"))
-            continue
+            change = Change(rel, "add")
         except IsADirectoryError:
-            foreign.append(rel)
-            continue
+            self.foreign.append(rel)
+            return
         except OSError as exc:  # a file where a folder should be, no permission, ...
             raise AiccgenError(error("write", f"cannot read what is there: {exc.strerror or exc}; the output "
                                      "folder must be readable and writable", str(target)),
                                ExitCode.ENVIRONMENT) from None
-        if current == content:
-            continue
-        if rel not in manifest:
-            foreign.append(rel)
-            continue
-        changes.append(Change(rel, "update", _diff_summary(current, content)))
-    for rel in sorted(set(manifest) - set(files)):
-        if (out_dir / rel).is_file():
-            changes.append(Change(rel, "remove"))
-    if foreign:
-        raise AiccgenError(
-            [error("write", "exists and was not written by aiccgen (not in its manifest); move it away or delete "
-                   "it, aiccgen never overwrites a file it did not write", str(out_dir / rel)) for rel in foreign],
-            ExitCode.ENVIRONMENT,
-        )
-    return changes
+        self.changes.append(change)
+        if not self.check:
+            self._stage(target, content)
+
+    def _stage(self, target: Path, content: Content) -> None:
+        tmp = target.with_name(target.name + _STAGED)
+        try:
+            self._created.extend(_make_parents(target.parent, self.out_dir))
+            with open(tmp, "wb") as f:
+                self._staged.append((tmp, target))
+                f.writelines(_chunks(content))
+        except OSError as exc:
+            self.abort()
+            raise AiccgenError(error("write", f"cannot write the output: {exc.strerror or exc}",
+                                     str(getattr(exc, "filename", None) or target)), ExitCode.ENVIRONMENT) from None
+
+    def commit(self) -> list[Change]:
+        """Swap the staged files in (or, checking, say what would change)."""
+        removed = [Change(rel, "remove") for rel in sorted(set(self.manifest) - set(self.digests))
+                   if (self.out_dir / rel).is_file()]
+        changes = sorted(self.changes, key=lambda c: c.path) + removed
+        manifest = manifest_text(self.digests, self.generator)
+        if self.check:
+            if self.foreign:  # a foreign file in the way is a finding, like any other staleness
+                return [Change(str(self.out_dir / rel), "update", "not written by aiccgen")
+                        for rel in sorted(self.foreign)]
+            manifest_path = self.out_dir / MANIFEST
+            current = manifest_path.read_bytes() if manifest_path.is_file() else None
+            if current != manifest:
+                changes.append(Change(MANIFEST, "update" if current else "add"))
+            return changes
+        if self.foreign:
+            self.abort()
+            raise AiccgenError(
+                [error("write", "exists and was not written by aiccgen (not in its manifest); move it away or "
+                       "delete it, aiccgen never overwrites a file it did not write", str(self.out_dir / rel))
+                 for rel in sorted(self.foreign)],
+                ExitCode.ENVIRONMENT,
+            )
+        manifest_target = self.out_dir / MANIFEST
+        if not changes and manifest_target.is_file() and manifest_target.read_bytes() == manifest:
+            return []
+        self._stage(manifest_target, manifest)
+        staged, kept, created = self._staged, [], self._created
+        self._staged, self._created = [], []
+        try:
+            for change in removed:
+                target = self.out_dir / change.path
+                keep = target.with_name(target.name + _KEPT)
+                _replace(target, keep)
+                kept.append((keep, target))
+            for tmp, target in staged:
+                if target.exists():
+                    keep = target.with_name(target.name + _KEPT)
+                    _replace(target, keep)
+                    kept.append((keep, target))
+                _replace(tmp, target)
+        except BaseException as exc:  # Ctrl-C included: roll back, then let it propagate
+            _rollback(staged, kept, created)
+            if isinstance(exc, OSError):
+                raise AiccgenError(error("write", f"cannot write the output: {exc.strerror or exc}",
+                                         str(getattr(exc, "filename", None) or self.out_dir)),
+                                   ExitCode.ENVIRONMENT) from None
+            raise
+        for keep, _target in kept:
+            keep.unlink(missing_ok=True)
+        _remove_empty_dirs(self.out_dir, [c.path for c in removed])
+        return changes
+
+    def abort(self) -> None:
+        """Remove everything staged, and the folders made for it; targets were never touched."""
+        staged, created = self._staged, self._created
+        self._staged, self._created = [], []
+        _rollback(staged, [], created)
 
 
-def _diff_summary(old: bytes, new: Content) -> str:
+def _diff_summary(old: bytes, new: bytes | bytearray) -> str:
     """Lines added and removed, counted as multisets after trimming the common ends.
 
     Linear on purpose: difflib is quadratic in the worst case and took minutes on a
@@ -125,16 +245,16 @@ def _diff_summary(old: bytes, new: Content) -> str:
     return f"+{sum((after - before).values())} -{sum((before - after).values())} lines"
 
 
-def _line_start(data: Content, at: int, start: int) -> bool:
+def _line_start(data: bytes | bytearray, at: int, start: int) -> bool:
     return at == start or data[at - 1 : at] == b"\n"
 
 
-def _common_length(a: Content, b: Content, limit: int, *, from_end: bool = False) -> int:
+def _common_length(a: bytes | bytearray, b: bytes | bytearray, limit: int, *, from_end: bool = False) -> int:
     """How many bytes `a` and `b` share at their start (or end), up to `limit`.
 
     Compares 64 KiB slices (C memcmp), then bisects the first slice that differs."""
 
-    def part(data: Content, i: int, j: int) -> Content:
+    def part(data: bytes | bytearray, i: int, j: int) -> bytes | bytearray:
         return data[len(data) - j : len(data) - i] if from_end else data[i:j]
 
     low = 0
@@ -166,54 +286,14 @@ def recover(out_dir: Path) -> None:
 
 def write_tree(out_dir: Path, files: Mapping[str, Content], generator: str) -> list[Change]:
     """Make `out_dir` hold exactly `files` (plus any hand-written files), atomically."""
+    update = TreeUpdate(out_dir, generator)
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        recover(out_dir)
-    except OSError as exc:
-        raise AiccgenError(error("write", f"cannot use the output folder: {exc.strerror}", str(out_dir)),
-                           ExitCode.ENVIRONMENT) from None
-    changes = plan_changes(out_dir, files)
-    manifest = manifest_text(files, generator)
-    if not changes and (out_dir / MANIFEST).is_file() and (out_dir / MANIFEST).read_bytes() == manifest:
-        return []
-    staged: list[tuple[Path, Path]] = []  # (staging file, target)
-    kept: list[tuple[Path, Path]] = []  # (kept previous version, target)
-    created: list[Path] = []
-    try:
-        for change in changes:
-            if change.kind == "remove":
-                continue
-            target = out_dir / change.path
-            created.extend(_make_parents(target.parent, out_dir))
-            tmp = target.with_name(target.name + _STAGED)
-            tmp.write_bytes(files[change.path])
-            staged.append((tmp, target))
-        manifest_target = out_dir / MANIFEST
-        tmp = manifest_target.with_name(manifest_target.name + _STAGED)
-        tmp.write_bytes(manifest)
-        staged.append((tmp, manifest_target))
-        for change in changes:
-            if change.kind == "remove":
-                target = out_dir / change.path
-                keep = target.with_name(target.name + _KEPT)
-                _replace(target, keep)
-                kept.append((keep, target))
-        for tmp, target in staged:
-            if target.exists():
-                keep = target.with_name(target.name + _KEPT)
-                _replace(target, keep)
-                kept.append((keep, target))
-            _replace(tmp, target)
-    except BaseException as exc:  # Ctrl-C included: roll back, then let it propagate
-        _rollback(staged, kept, created)
-        if isinstance(exc, OSError):
-            raise AiccgenError(error("write", f"cannot write the output: {exc.strerror or exc}",
-                                     str(getattr(exc, "filename", None) or out_dir)), ExitCode.ENVIRONMENT) from None
+        for rel, content in sorted(files.items()):
+            update.add(rel, content)
+        return update.commit()
+    except BaseException:
+        update.abort()
         raise
-    for keep, _target in kept:
-        keep.unlink(missing_ok=True)
-    _remove_empty_dirs(out_dir, [c.path for c in changes if c.kind == "remove"])
-    return changes
 
 
 def _replace(src: Path, dst: Path) -> None:
@@ -260,13 +340,7 @@ def _remove_empty_dirs(out_dir: Path, removed: Iterable[str]) -> None:
 
 def check_tree(out_dir: Path, files: Mapping[str, Content], generator: str) -> list[Change]:
     """What `write_tree` would change; writes nothing."""
-    try:
-        changes = plan_changes(out_dir, files)
-    except AiccgenError as exc:
-        # In check mode a foreign file in the way is a finding, like any other staleness.
-        return [Change(f.file, "update", "not written by aiccgen") for f in exc.findings]
-    manifest_path = out_dir / MANIFEST
-    current = manifest_path.read_bytes() if manifest_path.is_file() else None
-    if current != manifest_text(files, generator):
-        changes.append(Change(MANIFEST, "update" if current else "add"))
-    return changes
+    update = TreeUpdate(out_dir, generator, check=True)
+    for rel, content in sorted(files.items()):
+        update.add(rel, content)
+    return update.commit()

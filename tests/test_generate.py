@@ -108,6 +108,71 @@ def test_refuses_to_overwrite_a_file_it_did_not_write(tmp_path: Path, capsys: py
     assert "was not written by aiccgen" in capsys.readouterr().err
     assert target.read_text() == "# hand-written\n"
     assert not (out / writer.MANIFEST).exists()
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
+        "client/aicc_client/codes.py"]  # what was staged before the refusal is gone again
+
+
+def test_outputs_are_staged_as_rendered_and_withdrawn_when_the_validator_refuses(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from generator.diagnostics import error
+    from generator.validity import ValidityCheck
+
+    specs = tmp_path / "specs"
+    shutil.copytree(ROOT / "specs", specs)
+    out = tmp_path / "generated"
+    assert gen(out, specs=specs) == 0
+    before = tree(out)
+    path = specs / "cms.yaml"
+    path.write_text(path.read_text().replace("description: Called number.", "description: Called no.", 1))
+    staged_during_render: list[int] = []
+    real_add = writer.TreeUpdate.add
+
+    def add(self: writer.TreeUpdate, rel: str, content: writer.Content) -> None:
+        real_add(self, rel, content)
+        staged_during_render.append(len(list(self.out_dir.rglob("*.aiccgen-new"))))
+
+    monkeypatch.setattr(writer.TreeUpdate, "add", add)
+    real_findings = ValidityCheck.findings
+    monkeypatch.setattr(ValidityCheck, "findings", lambda self: [
+        *real_findings(self), error("openapi", "refused for this test", str(path), "/info")])
+    capsys.readouterr()
+    assert gen(out, specs=specs) == 1
+    assert "refused for this test" in capsys.readouterr().err
+    # The changed outputs were on disk (staged) while the rest was rendered, not held in
+    # memory; the verdict came after and withdrew them.
+    assert max(staged_during_render) >= 1
+    assert tree(out) == before
+    fresh = tmp_path / "new" / "generated"
+    assert gen(fresh, specs=specs) == 1
+    assert not (tmp_path / "new").exists()  # folders made for staging are removed too
+
+
+def test_a_file_content_is_hashed_compared_staged_and_summarised_like_bytes(tmp_path: Path) -> None:
+    import hashlib
+    import json
+    import tempfile
+
+    def spool(data: bytes) -> writer.Content:
+        f = tempfile.TemporaryFile()  # noqa: SIM115 (handed to the writer, closed when dropped)
+        f.write(data)  # left at its end: the writer must rewind it itself
+        return f
+
+    big = b"".join(b'{"case": %d}\n' % i for i in range(200_000))  # several of the writer's chunks
+    out = tmp_path / "out"
+    changes = writer.write_tree(out, {"cases.json": spool(big), "small.txt": b"x\n"}, "g")
+    assert [(c.path, c.kind) for c in changes] == [("cases.json", "add"), ("small.txt", "add")]
+    assert (out / "cases.json").read_bytes() == big
+    manifest = json.loads((out / writer.MANIFEST).read_text())
+    assert manifest["files"]["cases.json"] == hashlib.sha256(big).hexdigest()
+    assert writer.write_tree(out, {"cases.json": spool(big), "small.txt": b"x\n"}, "g") == []
+    edited = big.replace(b'{"case": 150000}', b'{"case": -1}')
+    assert writer.check_tree(out, {"cases.json": spool(edited), "small.txt": b"x\n"}, "g") == [
+        writer.Change("cases.json", "update", "+1 -1 lines"), writer.Change(writer.MANIFEST, "update")]
+    assert (out / "cases.json").read_bytes() == big  # checking writes nothing
+    shorter = b"".join(b'{"case": %d}\n' % i for i in range(100_000))  # same start, different size
+    assert [c.detail for c in writer.write_tree(out, {"cases.json": spool(shorter), "small.txt": b"x\n"}, "g")] == [
+        "+0 -100000 lines"]
+    assert (out / "cases.json").read_bytes() == shorter
 
 
 def test_interrupted_write_leaves_previous_tree_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -268,5 +333,6 @@ def test_a_file_where_the_output_needs_a_folder(tmp_path: Path, capsys: pytest.C
     (out / "client").write_text("a file, not the client folder")
     assert gen(out) == 3
     err = capsys.readouterr().err
-    assert f"{out / 'client' / 'README.md'}: error: cannot read what is there" in err and "Traceback" not in err
+    # Outputs are compared as they are rendered: the first one under client/ is named.
+    assert f"{out / 'client' / 'pyproject.toml'}: error: cannot read what is there" in err and "Traceback" not in err
     assert (out / "client").read_text() == "a file, not the client folder"
