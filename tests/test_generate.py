@@ -336,3 +336,40 @@ def test_a_file_where_the_output_needs_a_folder(tmp_path: Path, capsys: pytest.C
     # Outputs are compared as they are rendered: the first one under client/ is named.
     assert f"{out / 'client' / 'pyproject.toml'}: error: cannot read what is there" in err and "Traceback" not in err
     assert (out / "client").read_text() == "a file, not the client folder"
+
+
+def test_equal_spec_texts_in_the_ir_are_one_object_and_none_is_kept_after_the_build() -> None:
+    import dataclasses
+
+    from generator import build, ir
+    from generator.specset import load_spec_set
+
+    api, _findings = build.build_api(load_spec_set([str(ROOT / "specs")]))
+    texts: dict[str, set[int]] = {}
+    seen: set[int] = set()
+    references = 0
+
+    def walk(node: object) -> None:
+        nonlocal references
+        if isinstance(node, ir.SpecText):
+            references += 1
+            texts.setdefault(str(node), set()).add(id(node))
+            return
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        if dataclasses.is_dataclass(node):
+            for f in dataclasses.fields(node):
+                walk(getattr(node, f.name))
+        elif isinstance(node, (tuple, list)):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                walk(key)
+                walk(value)
+
+    walk(api)
+    assert references > 2 * len(texts) > 200  # the IR repeats texts...
+    assert sum(len(ids) for ids in texts.values()) == len(texts)  # ...and holds each value once
+    assert build._TEXTS == {}
