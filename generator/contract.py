@@ -165,7 +165,9 @@ class Cases:
 
     json: BinaryIO  # cases.json, UTF-8, in a temporary file
     keywords: list[dict[str, Any]]  # the keyword table `covers` entries index into
-    covered: list[tuple[str, list[dict[str, Any]]]]  # (case id, covers) of cases that cover a keyword
+    #: (case id, keyword index, polarity) per keyword a case covers: what the coverage report
+    #: needs, without keeping each case's `covers` dicts (25 MiB at 1000 operations).
+    covered: list[tuple[str, int, str]]
 
 
 class CaseBuilder:
@@ -180,7 +182,7 @@ class CaseBuilder:
         # peak. The writer stages it from the file, a chunk at a time.
         self.out: BinaryIO = tempfile.TemporaryFile()  # noqa: SIM115 (outlives this call: it is the output)
         self._count = 0
-        self.covered: list[tuple[str, list[dict[str, Any]]]] = []
+        self.covered: list[tuple[str, int, str]] = []
         self._ids: set[str] = set()
         self.errata = {str(e.id): e for e in api.errata}
         self.keywords: list[dict[str, Any]] = []
@@ -197,7 +199,7 @@ class CaseBuilder:
         self.out.write(_item_break(self._count) + json.dumps({"id": case_id, **case}, ensure_ascii=False).encode())
         self._count += 1
         if case.get("covers"):
-            self.covered.append((case_id, case["covers"]))
+            self.covered.extend((case_id, c["keyword"], c["polarity"]) for c in case["covers"])
 
     def covers(self, site: Site, polarity: str) -> list[dict[str, Any]]:
         """What a case covers: an index into the keyword table, and which way.
@@ -529,11 +531,10 @@ def build_cases(spec_set: SpecSet, api: ir.API) -> Cases:
 def coverage(cases: Cases) -> list[dict[str, Any]]:
     """Per constraint keyword: its value and the ids of its positive and negative cases."""
     found: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for case_id, covers in cases.covered:
-        for cover in covers:
-            c = cases.keywords[cover["keyword"]]
-            key = (c["file"], c["pointer"], c["keyword"])
-            entry = found.setdefault(key, {"file": c["file"], "pointer": c["pointer"], "keyword": c["keyword"],
-                                           "value": c["value"], "positive": [], "negative": []})
-            entry[cover["polarity"]].append(case_id)
+    for case_id, index, polarity in cases.covered:
+        c = cases.keywords[index]
+        key = (c["file"], c["pointer"], c["keyword"])
+        entry = found.setdefault(key, {"file": c["file"], "pointer": c["pointer"], "keyword": c["keyword"],
+                                       "value": c["value"], "positive": [], "negative": []})
+        entry[polarity].append(case_id)
     return [found[k] for k in sorted(found)]
