@@ -44,13 +44,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_generate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .validity import ValidityCheck
+    from .validity import ValidityCheck, spec_bytes
 
     cache_dir = None if args.no_cache else (args.cache_dir or os.path.join(os.path.dirname(
         os.path.abspath(args.out)), ".aiccgen-cache"))
     # Started first: the worker imports openapi-spec-validator while this process imports
     # the rest of aiccgen and parses the specs.
-    validity = ValidityCheck.start(Path(cache_dir) if cache_dir else None)
+    validity = ValidityCheck.start(Path(cache_dir) if cache_dir else None, spec_bytes=spec_bytes(args.specs))
     try:
         from .pipeline import generate
     except BaseException:

@@ -46,6 +46,9 @@ if TYPE_CHECKING:  # not at run time: the worker is forked before yamlio (and ry
 PATHS_PER_SHARD = 25
 #: Below this many path items a document is one shard: splitting buys nothing.
 _SPLIT_ABOVE = 2 * PATHS_PER_SHARD
+#: Specs bigger than this (bytes of YAML) will have more than `_SPLIT_ABOVE` path items to
+#: check: ~13 KB per path item in the synthetic specs, ~0.09 MB for all five bundled ones.
+_EARLY_SECOND_BYTES = 1_000_000
 _TOP_LEVEL = ("openapi", "info", "jsonSchemaDialect", "servers", "security", "tags", "externalDocs")
 
 
@@ -237,17 +240,23 @@ class ValidityCheck:
     _loaded: dict[str, list[list[str]]] = field(default_factory=dict)
 
     @classmethod
-    def start(cls, cache_dir: Path | None, workers: int | None = None) -> ValidityCheck:
-        """Start a worker now, so the validator is imported while specs are parsed."""
+    def start(cls, cache_dir: Path | None, workers: int | None = None, *, spec_bytes: int = 0) -> ValidityCheck:
+        """Start a worker now, so the validator is imported while specs are parsed.
+
+        `spec_bytes`: how big the specs are (`spec_bytes()`). Above `_EARLY_SECOND_BYTES`
+        every worker is forked now, while this process is small: a worker forked once the
+        specs are loaded starts out sharing all of this process's pages, and the largest
+        process of a 1000-operation run was then that worker (180 MiB)."""
         if workers is None:
             # AICCGEN_VALIDITY_WORKERS=0 checks in-process (benchmarks compare both ways).
             setting = os.environ.get("AICCGEN_VALIDITY_WORKERS", "")
             workers = int(setting) if setting.isdigit() else (min(2, _cores()) if _cores() > 1 else 0)
         check = cls(cache_dir, workers)
         if workers and sys.platform != "win32":
-            pool = check._fork()
-            if pool is not None:
-                check._started.append(pool.submit(_warm))
+            for _ in range(workers if spec_bytes > _EARLY_SECOND_BYTES else 1):
+                pool = check._fork()
+                if pool is not None:
+                    check._started.append(pool.submit(_warm))
         return check
 
     def _fork(self) -> ProcessPoolExecutor | None:
@@ -383,6 +392,18 @@ class ValidityCheck:
 def _work(batch: list[tuple[Shard, str]]) -> int:
     """Path items in `batch`: what the validator's time grows with."""
     return sum(len(s.document.get("paths") or ()) for s, _ in batch)
+
+
+def spec_bytes(target: str) -> int:
+    """The size of the spec file `target`, or of the spec files in the folder `target`:
+    read with `os` alone, before the worker is forked (0 when it cannot be read)."""
+    try:
+        if os.path.isdir(target):
+            return sum(e.stat().st_size for e in os.scandir(target)
+                       if e.is_file() and e.name.endswith((".yaml", ".yml", ".json")))
+        return os.path.getsize(target)
+    except OSError:
+        return 0
 
 
 def _cores() -> int:

@@ -131,6 +131,25 @@ def test_a_second_worker_only_for_enough_work(tmp_path: Path, documents: int, pa
     assert forked == processes
 
 
+def test_every_worker_is_forked_at_start_for_large_specs(tmp_path: Path) -> None:
+    """A worker forked after loading starts out sharing the loaded specs' pages (it was the
+    largest process of a 1000-operation run): when the specs are large, fork both first."""
+    from generator import validity
+
+    (tmp_path / "a.yaml").write_bytes(b"x" * 600_000)
+    (tmp_path / "b.yml").write_bytes(b"x" * 500_000)
+    (tmp_path / "notes.txt").write_bytes(b"x" * 5_000_000)  # not a spec
+    assert validity.spec_bytes(str(tmp_path)) == 1_100_000 > validity._EARLY_SECOND_BYTES
+    assert validity.spec_bytes(str(tmp_path / "a.yaml")) == 600_000
+    assert validity.spec_bytes(str(tmp_path / "missing.yaml")) == 0
+    for size, processes in ((validity.spec_bytes(str(tmp_path)), 2), (validity.spec_bytes(str(tmp_path / "a.yaml")), 1)):
+        check = ValidityCheck.start(None, workers=2, spec_bytes=size)
+        try:
+            assert len(check._pools) == processes
+        finally:
+            check.close()
+
+
 def test_a_dead_worker_costs_time_not_the_verdict(tmp_path: Path) -> None:
     import os
     import signal
