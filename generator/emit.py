@@ -266,10 +266,18 @@ def tests_files(api: ir.API, env: jinja2.Environment, spec_set: Any, specs_rel: 
     return out
 
 
-def iter_outputs(api: ir.API, env: jinja2.Environment, spec_set: Any = None,
-                 specs_rel: str | None = None) -> Iterator[OutputFile]:
+def iter_outputs(api: ir.API, env: jinja2.Environment, spec_set: Any = None, specs_rel: str | None = None,
+                 specs_done: Callable[[], None] | None = None) -> Iterator[OutputFile]:
     """Every output file, rendered one at a time: a caller that encodes and drops each
-    holds one rendered text at once, not all of them (~120 MB at 1000 operations)."""
+    holds one rendered text at once, not all of them (~120 MB at 1000 operations).
+
+    The contract tests come first, as the only outputs read from the specs themselves;
+    `specs_done` is called after them, so a caller can let the parsed specs go before
+    the rest is rendered from the IR alone."""
+    if spec_set is not None and specs_rel is not None:
+        yield from tests_files(api, env, spec_set, specs_rel)
+    if specs_done is not None:
+        specs_done()
     pkg = f"client/{api.package}"
 
     def render(path: str, template: str, **context: Any) -> OutputFile:
@@ -286,8 +294,6 @@ def iter_outputs(api: ir.API, env: jinja2.Environment, spec_set: Any = None,
     for name, source in runtime_files():
         yield OutputFile(f"{pkg}/_runtime/{name}", source, None, True)
     yield from docs_files(api, env)
-    if spec_set is not None and specs_rel is not None:
-        yield from tests_files(api, env, spec_set, specs_rel)
 
 
 # -- code-table docs ---------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -104,14 +104,15 @@ class Generation:
 
 
 def render_files(api: ir.API, templates: str | None, cache: BlackCache, spec_set: SpecSet | None = None,
-                 specs_rel: str | None = None, compiled: Path | None = None) -> Iterator[tuple[str, Content]]:
+                 specs_rel: str | None = None, compiled: Path | None = None,
+                 specs_done: Callable[[], None] | None = None) -> Iterator[tuple[str, Content]]:
     """(path, content) of every output, one at a time: the caller stages each and drops it
-    (at 1000 operations the outputs are ~100 MB)."""
+    (at 1000 operations the outputs are ~100 MB). `specs_done`: see `iter_outputs`."""
     env = environment(templates, compiled)
     # Any overridden template counts, included macros and tables too: a user's template
     # is not black-stable by construction, wherever it ends up.
     overridden = bool(templates) and any(s.overridden for s in template_sources(env, env.list_templates()))
-    for out in iter_outputs(api, env, spec_set, specs_rel):
+    for out in iter_outputs(api, env, spec_set, specs_rel, specs_done):
         if out.python and out.template is not None and isinstance(out.content, str):
             # Our templates are black-stable by construction; a user's may not be.
             out = replace(out, content=format_python(out.content, cache, full=overridden))
@@ -140,8 +141,10 @@ def generate(targets: list[str], out_dir: str, *, check: bool = False, templates
                 # Each output is staged as it is rendered (writer.TreeUpdate); nothing
                 # replaces a file of the tree before the validator's verdict is in.
                 update = TreeUpdate(out, GENERATOR, check=check)
+                # Once the contract tests are rendered, only findings still need the specs,
+                # to be located: the parsed data goes before the client and docs are rendered.
                 for path, content in render_files(api, templates, cache, spec_set, specs_rel,
-                                                  compiled_templates_dir()):
+                                                  compiled_templates_dir(), spec_set.release_data):
                     update.add(path, content)
             except Exception:
                 # As in `_build`: the validator's findings explain a spec that breaks rendering.

@@ -68,6 +68,14 @@ class SpecSet:
         for path in self.entries:
             yield self.doc(path)
 
+    def release_data(self) -> None:
+        """Let the parsed data of every document go; what stays locates findings.
+
+        For a generation that has read from the specs all it needs: at 1000 operations
+        the parsed data is ~70 MiB, which the rest of the run no longer needs."""
+        for doc in self._docs.values():
+            doc.data = None
+
     def loaded(self) -> list[YamlDocument]:
         """Every document loaded so far, entries and the files they reference."""
         return list(self._docs.values())

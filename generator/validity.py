@@ -229,7 +229,12 @@ class ValidityCheck:
     #: shards to check in this process, in `findings`
     _pending: list[tuple[Shard, str]] = field(default_factory=list)
     _cached: list[Finding] = field(default_factory=list)
-    _futures: list[tuple[list[tuple[Shard, str]], Future[list[list[tuple[str, str]]]]]] = field(default_factory=list)
+    #: Sent work: (file, cache key) per shard, the pickled shards, the worker's answer. The
+    #: shards themselves are not kept: they hold the parsed spec, which the generation lets
+    #: go before it renders the client (the pickles, 8 MB at 1000 operations, are enough
+    #: to check here if a worker dies).
+    _futures: list[tuple[list[tuple[str, str]], bytes, Future[list[list[tuple[str, str]]]]]] = field(
+        default_factory=list)
     _pools: list[ProcessPoolExecutor] = field(default_factory=list)
     #: every future submitted, the warm-up included: close() must know what still runs
     _started: list[Future[Any]] = field(default_factory=list)
@@ -315,9 +320,10 @@ class ValidityCheck:
         size = max(1, -(-len(batch) // parts))
         for n, i in enumerate(range(0, len(batch), size)):
             part = batch[i : i + size]
+            payload = pickle.dumps([s for s, _ in part])
             try:
-                future = self._pools[n % len(self._pools)].submit(_check_many, pickle.dumps([s for s, _ in part]))
-                self._futures.append((part, future))
+                future = self._pools[n % len(self._pools)].submit(_check_many, payload)
+                self._futures.append(([(s.path, key) for s, key in part], payload, future))
                 self._started.append(future)
             except RuntimeError:  # a broken or shut-down pool: check here instead
                 self._pending.extend(part)
@@ -325,19 +331,19 @@ class ValidityCheck:
     def findings(self) -> list[Finding]:
         self.dispatch()
         out = list(self._cached)
-        results: list[tuple[list[tuple[Shard, str]], list[list[tuple[str, str]]]]] = []
-        for part, future in self._futures:
+        results: list[tuple[list[tuple[str, str]], list[list[tuple[str, str]]]]] = []
+        for sent, payload, future in self._futures:
             try:
-                results.append((part, future.result()))
+                results.append((sent, future.result()))
             except Exception:  # noqa: BLE001  (a dead worker: check its shards here instead)
-                results.append((part, [check_shard(s) for s, _ in part]))
+                results.append((sent, [check_shard(s) for s in pickle.loads(payload)]))  # noqa: S301 (our own)
         if self._pending:
-            results.append((self._pending, [check_shard(s) for s, _ in self._pending]))
-        for part, found in results:
-            for (shard, key), pairs in zip(part, found):
+            results.append(([(s.path, key) for s, key in self._pending], [check_shard(s) for s, _ in self._pending]))
+        for sent, found in results:
+            for (path, key), pairs in zip(sent, found):
                 self._cache[key] = [[p, m] for p, m in pairs]
                 self._used.add(key)
-                out.extend(self._finding(shard.path, p, m) for p, m in pairs)
+                out.extend(self._finding(path, p, m) for p, m in pairs)
         self._futures, self._pending, self._cached = [], [], []
         self.close()
         self._save_cache()

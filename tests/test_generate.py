@@ -373,3 +373,38 @@ def test_equal_spec_texts_in_the_ir_are_one_object_and_none_is_kept_after_the_bu
     assert references > 2 * len(texts) > 200  # the IR repeats texts...
     assert sum(len(ids) for ids in texts.values()) == len(texts)  # ...and holds each value once
     assert build._TEXTS == {}
+
+
+def test_the_parsed_specs_go_before_the_client_is_rendered_and_findings_are_still_located(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from generator.diagnostics import error
+    from generator.specset import SpecSet
+    from generator.validity import ValidityCheck
+
+    events: list[str] = []
+    real_release = SpecSet.release_data
+
+    def release(self: SpecSet) -> None:
+        real_release(self)
+        assert self.loaded() and all(d.data is None for d in self.loaded())
+        events.append("released")
+
+    real_add = writer.TreeUpdate.add
+
+    def add(self: writer.TreeUpdate, rel: str, content: writer.Content) -> None:
+        events.append(rel)
+        real_add(self, rel, content)
+
+    monkeypatch.setattr(SpecSet, "release_data", release)
+    monkeypatch.setattr(writer.TreeUpdate, "add", add)
+    real_findings = ValidityCheck.findings
+    cms = str((ROOT / "specs" / "cms.yaml").resolve())
+    monkeypatch.setattr(ValidityCheck, "findings", lambda self: [
+        *real_findings(self), error("openapi", "refused for this test", cms, "/info/title")])
+    assert gen(tmp_path / "out") == 1
+    at = events.index("released")
+    # The contract tests, read from the specs, come first; the rest is rendered from the IR.
+    assert events[:at] and all(p.startswith("tests/") for p in events[:at])
+    assert events[at + 1:] and not any(p.startswith("tests/") for p in events[at + 1:])
+    # A finding that arrives after the data went is still placed at its line and column.
+    assert "cms.yaml:5:3 /info/title: error: refused for this test" in capsys.readouterr().err
