@@ -62,7 +62,7 @@ def lint(spec_set: SpecSet, validity: ValidityCheck) -> list[Finding]:
     OpenAPI validity is only submitted to `validity`: the caller collects those findings
     later (the pipeline overlaps openapi-spec-validator with the build).
     """
-    hashes = {d.path: hashlib.sha256(d.text.encode("utf-8")).hexdigest() for d in spec_set.documents()}
+    hashes = {d.path: hashlib.sha256(d.source).hexdigest() for d in spec_set.documents()}
     ctx = _Context(spec_set)
     findings = list(spec_set.findings)
     docs = list(spec_set.documents())
@@ -243,7 +243,7 @@ def _value_validator(spec_set: SpecSet) -> Any:
     memo = _VALUE_VALIDATORS.get(key)
     if memo is not None and memo[0]() is spec_set:
         return memo[1]  # decided once per spec set: lint, build and contract ask thousands of times
-    if any("discriminator" in d.text for d in spec_set.documents()):
+    if any(b"discriminator" in d.source for d in spec_set.documents()):
         from openapi_schema_validator import OAS31Validator
 
         chosen: Any = OAS31Validator

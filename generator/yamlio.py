@@ -9,6 +9,15 @@ is reported, because the same file would mean different things to other tools. A
 table read as numbers by one reader and strings by another is how a whole table of
 return codes silently disappears.
 
+Large files are parsed in chunks (`_load_chunked`): rapidyaml's tree takes about 8 bytes
+per byte of YAML, so on the 13 MB synthetic spec one whole-file tree was 102 MiB, more than
+the loaded data (68 MiB), and loading peaked at 198 MiB of RSS. Parsed a few hundred KB at
+a time, each tree freed before the next, and with the source kept as UTF-8 bytes (12 MiB,
+where the decoded text of a spec in Chinese is a 25 MiB str), it peaks at 87 MiB, in the
+same time. The split is only an optimisation: anything unusual about the text, or a chunk
+that does not parse to exactly the keys the split expected, and the whole file is parsed
+at once as before.
+
 Locations: rapidyaml does not keep line/column per node, so `Locator` uses ruamel.yaml's
 composer to map a JSON pointer to `line:col`, lazily and only when a finding needs it.
 Writing (the importer, overlays) uses ruamel.yaml, which keeps key order and comments.
@@ -16,6 +25,7 @@ Writing (the importer, overlays) uses ruamel.yaml, which keeps key order and com
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import io
 import json
@@ -32,6 +42,11 @@ from .diagnostics import AiccgenError, Finding, error, join_pointer, split_point
 #: Files bigger than this are located with a cheap text scan only, because ruamel.yaml's
 #: composer needs ~5 s per MB.
 _RUAMEL_LOCATE_LIMIT = 2_000_000
+#: Files of at least this many bytes are loaded in chunks (`_load_chunked`), smaller ones
+#: whole as they always were: the vendor's specs are about 0.1 MB and would gain nothing.
+CHUNKED_MIN_BYTES = 256_000
+#: About how much YAML one chunk holds; its tree is then about 2 MB.
+CHUNK_BYTES = 256_000
 
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"[-+]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
@@ -62,13 +77,27 @@ _ANY_AMBIGUOUS = re.compile("|".join(f"(?:{p.pattern})" for p, _ in _AMBIGUOUS))
 
 @dataclass
 class YamlDocument:
-    """One loaded file: the JSON-compatible data plus what loading noticed."""
+    """One loaded file: the JSON-compatible data plus what loading noticed.
+
+    The file is kept as its UTF-8 bytes (a str is accepted and encoded): a str of Chinese
+    text takes two bytes a character where UTF-8 takes about one, and only a finding's
+    line:col needs the text.
+    """
 
     path: str
-    text: str
+    source: bytes
     data: Any
     findings: list[Finding] = field(default_factory=list)
     _locator: Locator | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.source, str):
+            self.source = self.source.encode("utf-8", "surrogatepass")
+
+    @property
+    def text(self) -> str:
+        """The decoded source; decoded on each use, not kept (see the class docstring)."""
+        return self.source.decode("utf-8", "surrogatepass")
 
     def locate(self, pointer: str) -> tuple[int | None, int | None]:
         if self._locator is None:
@@ -103,6 +132,30 @@ def max_spec_bytes() -> int:
 def read_text(path: str | os.PathLike[str]) -> str:
     """Read a spec as UTF-8 (BOM tolerated) or raise a located, readable error."""
     p = Path(path)
+    return _decode(p, _read_bytes(p))
+
+
+def read_source(path: str | os.PathLike[str]) -> bytes:
+    """`read_text`'s checks, but the UTF-8 bytes (BOM dropped) rather than the text.
+
+    Checked a slice at a time, never decoded whole: the decoded text of a 13 MB spec in
+    Chinese is a 25 MiB str, which nothing but a finding's line:col needs.
+    """
+    p = Path(path)
+    raw = _read_bytes(p)
+    source = raw.removeprefix(codecs.BOM_UTF8)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(source)
+    try:
+        for at in range(0, len(source), 1 << 20):
+            decoder.decode(view[at:at + (1 << 20)])
+        decoder.decode(b"", True)
+    except UnicodeDecodeError:
+        _decode(p, raw)  # raises, worded and located as read_text would
+    return source
+
+
+def _read_bytes(p: Path) -> bytes:
     limit = max_spec_bytes()
     try:
         size = p.stat().st_size
@@ -113,13 +166,16 @@ def read_text(path: str | os.PathLike[str]) -> str:
             "file-size", f"the file is {size / 1e6:.1f} MB, over aiccgen's limit of {limit / 1e6:g} MB per spec "
             "file; split the spec, or set AICCGEN_MAX_SPEC_MB to raise the limit", str(p)))
     try:
-        raw = p.read_bytes()
+        return p.read_bytes()
     except FileNotFoundError:
         raise AiccgenError(error("file", "no such file", str(p))) from None
     except IsADirectoryError:
         raise AiccgenError(error("file", "is a directory, expected a YAML or JSON file", str(p))) from None
     except OSError as exc:
         raise AiccgenError(error("file", f"cannot read: {exc.strerror}", str(p))) from None
+
+
+def _decode(p: Path, raw: bytes) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -130,27 +186,80 @@ def read_text(path: str | os.PathLike[str]) -> str:
 def load_yaml(path: str | os.PathLike[str], text: str | None = None) -> YamlDocument:
     """Parse one YAML (or JSON) file into plain dict/list/str/int/float/bool/None."""
     path = str(path)
-    if text is None:
-        text = read_text(path)
-    if not text.strip():
-        raise AiccgenError(error("yaml", "the file is empty", path, line=1, col=1))
-    if path.endswith(".json"):
-        return _load_json(path, text)
+    if text is not None:
+        if not text.strip():
+            raise _empty(path)
+        source = text.encode("utf-8", "surrogatepass")
+        if path.endswith(".json"):
+            return _load_json(path, source)
+        _check_printable(path, text)
+    else:
+        source = read_source(path)
+        if _is_blank(source):
+            raise _empty(path)
+        if path.endswith(".json"):
+            return _load_json(path, source)
+        if _has_not_printable(source):
+            _check_printable(path, source.decode("utf-8"))
+    if len(source) >= CHUNKED_MIN_BYTES:
+        doc = _load_chunked(path, source)
+        if doc is not None:
+            return doc
+    return _load_whole(path, source)
+
+
+def _load_whole(path: str, source: bytes) -> YamlDocument:
+    """The reference load: one tree for the whole file."""
+    tree = _parse(path, source)
+    doc = YamlDocument(path, source, None)
+    doc.data = _Converter(tree, doc).convert()
+    return doc
+
+
+def _empty(path: str) -> AiccgenError:
+    return AiccgenError(error("yaml", "the file is empty", path, line=1, col=1))
+
+
+#: bytes.strip()'s white space; str.strip() strips more (U+3000, U+0085...).
+_ASCII_SPACE = re.compile(rb"[ \t\n\r\x0b\x0c]*")
+
+
+def _is_blank(source: bytes) -> bool:
+    """`not text.strip()` of the decoded text, decoding only a few bytes of a real spec."""
+    at = _ASCII_SPACE.match(source).end()  # type: ignore[union-attr]
+    if at == len(source):
+        return True
+    if source[at:at + 16].decode("utf-8", "ignore").strip():
+        return False
+    return not source.decode("utf-8").strip()
+
+
+def _check_printable(path: str, text: str) -> None:
     bad = _NOT_PRINTABLE.search(text)
     if bad is not None:
         line = text.count("\n", 0, bad.start()) + 1
         col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
         raise AiccgenError(error("yaml", f"character U+{ord(bad.group()):04X} is not allowed in YAML; write it as an "
                                  "escape in a double-quoted string", path, line=line, col=col))
-    tree = _parse(path, text)
-    doc = YamlDocument(path, text, None)
-    doc.data = _Converter(tree, doc).convert()
-    return doc
 
 
-def _load_json(path: str, text: str) -> YamlDocument:
+#: _NOT_PRINTABLE in UTF-8, for text known to be valid UTF-8 (so without surrogates): C0
+#: controls and DEL as a byte table (a regex class scans 12 MB in 70 ms, this in 10), C1
+#: controls but NEL, U+FFFE and U+FFFF as byte sequences.
+_C0_TABLE = bytes(0 if b < 0x20 and b not in (0x09, 0x0A, 0x0D) or b == 0x7F else 1 for b in range(256))
+_NOT_PRINTABLE_C1 = re.compile(rb"\xc2[\x80-\x84\x86-\x9f]")
+_NOT_PRINTABLE_FFFE = re.compile(rb"\xef\xbf[\xbe\xbf]")
+
+
+def _has_not_printable(source: bytes) -> bool:
+    return (b"\x00" in source.translate(_C0_TABLE) or _NOT_PRINTABLE_FFFE.search(source) is not None
+            or b"\xc2" in source and _NOT_PRINTABLE_C1.search(source) is not None)
+
+
+def _load_json(path: str, source: bytes) -> YamlDocument:
     """JSON specs are read as JSON: exact semantics, and fast (the C parser)."""
-    doc = YamlDocument(path, text, None)
+    doc = YamlDocument(path, source, None)
+    text = source.decode("utf-8", "surrogatepass")
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -177,14 +286,15 @@ def warning_duplicate(path: str, key: str) -> Finding:
     return error("yaml-duplicate-key", f"duplicate key {key!r}: the later value would silently win", path)
 
 
-def _parse(path: str, text: str) -> Any:
+def _parse(path: str, source: bytes) -> Any:
     import ryml
 
     with _silence_stderr():
         try:
-            tree = ryml.parse_in_arena(text.encode("utf-8"))
+            tree = ryml.parse_in_arena(source)
         except Exception as exc:  # ryml raises its own ExceptionParse/Basic
             line, col, msg = _ryml_error(exc)
+            text = source.decode("utf-8", "surrogatepass")
             detail = _ruamel_syntax_error(text) if len(text) < _RUAMEL_LOCATE_LIMIT else None
             if detail is not None:
                 line, col, msg = detail
@@ -243,6 +353,176 @@ def _silence_stderr() -> Iterator[None]:
         os.close(saved)
 
 
+# -- chunked loading ------------------------------------------------------------------------
+#
+# A spec is one block mapping, and so are its big parts (`paths:`, `components:` `schemas:`),
+# so it can be cut at the lines that begin their keys: each piece parses on its own to those
+# keys, and the pieces' entries, in order, are the file's. In YAML a line at a mapping's key
+# indentation ends whatever the previous key's value was: a block scalar's text is deeper
+# (an empty block scalar, or one with an explicit indentation, is left to the whole parse
+# anyway), and a quoted scalar or flow collection cannot continue there (rapidyaml refuses
+# that as bad indentation, and a chunk that ends inside one fails to parse). So such a line
+# is a new key, an item of the previous key's sequence (kept in its chunk), a comment, or
+# something unusual (`? ` keys, `---`, `%` directives, keys with escapes) that sends the
+# file to the whole parse, as do tabs in indentation and carriage returns. Each chunk must
+# parse to exactly the keys its lines name, or the whole file is parsed after all.
+
+#: The deepest indentation a file is cut at: top-level keys, each path of `paths:` (2),
+#: each schema of `components:` `schemas:` (4).
+_SPLIT_INDENT = 4
+#: For n = 0..4, the non-blank lines indented by at most n spaces, each found by the newline
+#: before it (a regex that begins with one character is searched for at C speed); possessive,
+#: as spaces given back could not match what follows them anyway (half the time on 12 MB).
+_LINES_UP_TO = tuple(re.compile(rb"\n {0,%d}+[^ \n]" % n) for n in range(_SPLIT_INDENT + 1))
+#: A line that begins one key of a block mapping, whose value is on the line (`rest`) or
+#: below it. Only keys whose text is the key itself: plain ones of ordinary characters,
+#: quoted ones without escapes.
+_KEY_LINE = re.compile(
+    rb" *(?:(?P<plain>[A-Za-z0-9_/$(][^\s:#]*(?:[ ]+[^\s:#]+)*)|\"(?P<dq>[^\"\\\n]*)\"|'(?P<sq>[^'\n]*)')"
+    rb":(?P<rest>(?:[ ][^\n]*)?)(?:\n|\Z)")
+_NOTHING = re.compile(rb"(?:[ ]*(?:#[^\n]*)?\n)*")  # blank and comment lines
+_SPACES = re.compile(rb" *")
+_TAB_INDENT = re.compile(rb"\n {0,4}\t")
+_TAB_INDENT_FIRST = re.compile(rb" {0,4}\t")
+#: A block scalar's header (`|`, `>-`, `|2`) ending a line; the next non-blank line.
+_BLOCK_HEADERS = (re.compile(rb"\|(?<=[\t ]\|)([-+0-9]*)[ \t]*(?:#[^\n]*)?(?:\n|\Z)"),
+                  re.compile(rb">(?<=[\t ]>)([-+0-9]*)[ \t]*(?:#[^\n]*)?(?:\n|\Z)"))
+_NEXT_LINE = re.compile(rb"(?:[ \t]*\n)*( *)")
+
+#: A plan's jobs: (_CHUNK, start, end, keys): source[start:end] holds these keys of the
+#: mapping being filled; (_OPEN, start, end, [key]): source[start:end] is the line `key:`,
+#: whose mapping the jobs up to the matching (_CLOSE,) fill.
+_CHUNK, _OPEN, _CLOSE = range(3)
+_Job = tuple[Any, ...]
+
+
+def _load_chunked(path: str, source: bytes) -> YamlDocument | None:
+    """`_load_whole`'s result, a chunk at a time; None when the file is to be parsed whole."""
+    jobs = _plan(source)
+    if jobs is None:
+        return None
+    doc = YamlDocument(path, source, None)
+    data = _Converter(None, doc).chunks(source, jobs)
+    if data is None:
+        return None
+    doc.data = data
+    return doc
+
+
+def _plan(src: bytes) -> list[_Job] | None:
+    """Where to cut `src`, or None when the text is unusual (see above)."""
+    if b"\r" in src or b"\t" in src and (_TAB_INDENT.search(src) or _TAB_INDENT_FIRST.match(src)):
+        return None  # line breaks other than \n; tabs where indentation is
+    if not _block_scalars_end(src):
+        return None
+    first = _NOTHING.match(src).end()  # type: ignore[union-attr]
+    if first == len(src) or src[first:first + 1] == b" ":
+        return None
+    jobs: list[_Job] = []
+    return jobs if _plan_map(src, first, len(src), 0, jobs) else None
+
+
+def _block_scalars_end(src: bytes) -> bool:
+    """False for a block scalar that leaves its end to the parser: one with an explicit
+    indentation, or an empty one (the next line is no deeper than its header's line)."""
+    for header in _BLOCK_HEADERS:
+        for found in header.finditer(src):
+            if found.group(1).strip(b"+-"):
+                return False
+            if found.end() == len(src):
+                continue
+            line = src.rfind(b"\n", 0, found.start()) + 1
+            indent = _SPACES.match(src, line).end() - line  # type: ignore[union-attr]
+            after = _NEXT_LINE.match(src, found.end())
+            assert after is not None
+            if after.end() < len(src) and len(after.group(1)) <= min(indent, _SPLIT_INDENT):
+                return False
+    return True
+
+
+def _plan_map(src: bytes, start: int, end: int, indent: int, jobs: list[_Job]) -> bool:
+    """Plan the block mapping whose keys begin the lines at `indent` in src[start:end], the
+    first at `start`; False when those lines are not plainly that."""
+    found = _KEY_LINE.match(src, start)
+    if found is None:
+        return False
+    entries = [_entry(start, found)]
+    for line in _LINES_UP_TO[indent].finditer(src, start, end):
+        at, first = line.start() + 1, line.end() - 1
+        if src[first] == 0x23:  # '#': a comment
+            continue
+        if first - at < indent:
+            return False
+        if src[first] == 0x2D and src[first + 1:first + 2] in (b" ", b"\n", b""):
+            continue  # '- ': the sequence that is the previous key's value
+        found = _KEY_LINE.match(src, at)
+        if found is None:
+            return False
+        entries.append(_entry(at, found))
+    chunk_start = start
+    keys: list[bytes] = []
+    for n, (at, key, below, key_end) in enumerate(entries):
+        stop = entries[n + 1][0] if n + 1 < len(entries) else end
+        if below and stop - at > CHUNK_BYTES:
+            inner = _plan_below(src, key_end, stop, indent)
+            if inner is not None:
+                if keys:
+                    jobs.append((_CHUNK, chunk_start, at, keys))
+                    keys = []
+                jobs.append((_OPEN, at, key_end, [key]))
+                jobs.extend(inner)
+                jobs.append((_CLOSE,))
+                continue
+        if keys and stop - chunk_start > CHUNK_BYTES:
+            jobs.append((_CHUNK, chunk_start, at, keys))
+            keys = []
+        if not keys:
+            chunk_start = at
+        keys.append(key)
+    if keys:
+        jobs.append((_CHUNK, chunk_start, end, keys))
+    return True
+
+
+def _entry(at: int, found: re.Match[bytes]) -> tuple[int, bytes, bool, int]:
+    """(where the line starts, its key, whether the value is below the line, where it ends)."""
+    key = next(k for k in (found["plain"], found["dq"], found["sq"]) if k is not None)
+    rest = found["rest"].lstrip(b" ")
+    return at, key, not rest or rest.startswith(b"#"), found.end()
+
+
+def _plan_below(src: bytes, key_end: int, stop: int, indent: int) -> list[_Job] | None:
+    """The jobs for a key's value in src[key_end:stop] when it is a mapping to cut, else None."""
+    inner = _NOTHING.match(src, key_end, stop).end()  # type: ignore[union-attr]
+    if inner >= stop:
+        return None
+    deeper = _SPACES.match(src, inner).end() - inner  # type: ignore[union-attr]
+    if not indent < deeper <= _SPLIT_INDENT:
+        return None
+    jobs: list[_Job] = []
+    return jobs if _plan_map(src, inner, stop, deeper, jobs) else None
+
+
+def _parse_chunk(chunk: memoryview) -> Any:
+    """One chunk's tree, or None if rapidyaml refuses it.
+
+    Aliases are resolved as the whole-file load resolves them. An alias names the closest
+    anchor of its name before it, and rapidyaml refuses one without such an anchor: an alias
+    whose anchor is in an earlier chunk makes its chunk fail, and one whose anchor is in its
+    own chunk resolves as in the whole file. (A regex cannot tell an alias from a `*` in a
+    quoted string, such as the synthetic spec's "Authorization: ******".)
+    """
+    import ryml
+
+    with _silence_stderr():
+        try:
+            tree = ryml.parse_in_arena(chunk)
+            tree.resolve()
+        except Exception:
+            return None
+    return tree
+
+
 class _Converter:
     """rapidyaml tree -> Python data, with strict scalar resolution."""
 
@@ -281,18 +561,7 @@ class _Converter:
         t = self.t
         if t.is_map(i):
             out: dict[str, Any] = {}
-            c = t.first_child(i)
-            while c != self.none:
-                # Interned: a spec repeats a few dozen keys hundreds of thousands of times.
-                key = sys.intern(self._text(bytes(t.key(c)), where))
-                child = (where, key)
-                if key in out:
-                    self.doc.findings.append(
-                        error("yaml-duplicate-key", f"duplicate key {key!r}: the later value would silently win",
-                              self.doc.path, _pointer(child))
-                    )
-                out[key] = self._node(c, child)
-                c = t.next_sibling(c)
+            self._entries(t.first_child(i), out, where)
             return out
         if t.is_seq(i):
             items = []
@@ -309,6 +578,68 @@ class _Converter:
         if t.is_val_quoted(i):
             return raw
         return self._plain(raw, where)
+
+    def _entries(self, c: int, out: dict[str, Any], where: _Where) -> None:
+        """Add the entries from node `c` on to the mapping `out` at `where`."""
+        t = self.t
+        while c != self.none:
+            # Interned: a spec repeats a few dozen keys hundreds of thousands of times.
+            key = sys.intern(self._text(bytes(t.key(c)), where))
+            child = (where, key)
+            if key in out:
+                self._duplicate(key, child)
+            out[key] = self._node(c, child)
+            c = t.next_sibling(c)
+
+    def _duplicate(self, key: str, where: _Where) -> None:
+        self.doc.findings.append(
+            error("yaml-duplicate-key", f"duplicate key {key!r}: the later value would silently win",
+                  self.doc.path, _pointer(where))
+        )
+
+    def chunks(self, source: bytes, jobs: list[_Job]) -> dict[str, Any] | None:
+        """The document from `_plan`'s jobs, or None if a chunk is not what they expect."""
+        view = memoryview(source)
+        data: dict[str, Any] = {}
+        stack: list[tuple[dict[str, Any], _Where]] = [(data, ())]
+        for job in jobs:
+            if job[0] == _CLOSE:
+                stack.pop()
+            elif not self._chunk(view, job, stack):
+                return None
+        return data
+
+    def _chunk(self, view: memoryview, job: _Job, stack: list[tuple[dict[str, Any], _Where]]) -> bool:
+        kind, start, end, keys = job
+        t = self.t = _parse_chunk(view[start:end])
+        try:
+            if t is None:
+                return False
+            root = t.root_id()
+            if t.is_stream(root) or not t.is_map(root) or t.num_children(root) != len(keys):
+                return False
+            c = t.first_child(root)
+            for key in keys:
+                if bytes(t.key(c)) != key:
+                    return False
+                c = t.next_sibling(c)
+            out, where = stack[-1]
+            c = t.first_child(root)
+            if kind == _CHUNK:
+                self._entries(c, out, where)
+                return True
+            if not t.is_keyval(c) or not t.val_is_null(c) or t.is_val_quoted(c) or t.has_val_tag(c):
+                return False
+            key = sys.intern(self._text(bytes(t.key(c)), where))
+            child = (where, key)
+            if key in out:
+                self._duplicate(key, child)
+            below: dict[str, Any] = {}
+            out[key] = below
+            stack.append((below, child))
+            return True
+        finally:
+            self.t = None  # this chunk's tree goes before the next is parsed
 
     def _text(self, data: bytes, where: _Where) -> str:
         try:
