@@ -292,7 +292,10 @@ def _parse(path: str, source: bytes) -> Any:
     with _silence_stderr():
         try:
             tree = ryml.parse_in_arena(source)
-        except Exception as exc:  # ryml raises its own ExceptionParse/Basic
+            # Expands aliases and merge keys in C++ (a no-op pass when the file has none);
+            # an alias without its anchor is refused here, located like a syntax error.
+            tree.resolve()
+        except Exception as exc:  # ryml raises its own ExceptionParse/Basic/Visit
             line, col, msg = _ryml_error(exc)
             text = source.decode("utf-8", "surrogatepass")
             detail = _ruamel_syntax_error(text) if len(text) < _RUAMEL_LOCATE_LIMIT else None
@@ -543,8 +546,6 @@ class _Converter:
                     error("yaml", f"expected one YAML document, found {len(docs)}", self.doc.path, line=1, col=1)
                 )
             root = docs[0]
-        # Expands aliases and merge keys in C++; a no-op pass when the file has none.
-        t.resolve()
         return self._node(root, ())
 
     def _children(self, i: int) -> list[int]:

@@ -139,6 +139,8 @@ BAD_SPECS = [
     BadSpec("empty", _text(""), r"empty\.yaml:1:1", "empty"),
     BadSpec("invalid-yaml", _text("openapi: 3.1.0\ninfo: {title: [x, version: 1}\npaths: {}\n"),
             r"invalid-yaml\.yaml:\d+:\d+", "invalid YAML"),
+    BadSpec("undefined-alias", _text(_OPERATION + "    A: *nowhere\n"), r"undefined-alias\.yaml:16:8",
+            "found undefined alias 'nowhere'"),
     BadSpec("a-list", _text("- openapi\n- 3.1.0\n"), r"a-list\.yaml:1:1", "not an OpenAPI document"),
     BadSpec("no-openapi", _text("swagger: '2.0'\ninfo: {title: x}\n"), r"no-openapi\.yaml:1:1",
             "not an OpenAPI document"),
