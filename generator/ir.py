@@ -66,7 +66,9 @@ class CodeTable:
     entries: tuple[CodeEntry, ...]
     other: SpecText | None
     provenance: tuple[Provenance, ...]
-    uses: tuple[CodeUse, ...] = ()
+    #: Known only once every operation is built: the builder sets it then, once, on the
+    #: one object every field already points at (which is why it is not part of equality).
+    uses: tuple[CodeUse, ...] = field(default=(), compare=False)
     errata: tuple[str, ...] = ()
 
 

@@ -408,3 +408,35 @@ def test_the_parsed_specs_go_before_the_client_is_rendered_and_findings_are_stil
     assert events[at + 1:] and not any(p.startswith("tests/") for p in events[at + 1:])
     # A finding that arrives after the data went is still placed at its line and column.
     assert "cms.yaml:5:3 /info/title: error: refused for this test" in capsys.readouterr().err
+
+
+def test_every_code_table_a_field_names_is_the_final_table_with_its_uses() -> None:
+    """Tables learn their uses last; the fields must hold those very objects, not earlier
+    copies without uses."""
+    import dataclasses
+
+    from generator import build, ir
+    from generator.specset import load_spec_set
+
+    api, _findings = build.build_api(load_spec_set([str(ROOT / "specs")]))
+    final = {id(t) for t in api.code_tables}
+    named: list[ir.CodeTable] = []
+    seen: set[int] = set()
+
+    def walk(node: object) -> None:
+        if id(node) in seen or isinstance(node, (str, int, float, type(None))):
+            return
+        seen.add(id(node))
+        if isinstance(node, ir.CodeTable):
+            named.append(node)
+        elif dataclasses.is_dataclass(node):
+            for f in dataclasses.fields(node):
+                walk(getattr(node, f.name))
+        elif isinstance(node, (tuple, list)):
+            for item in node:
+                walk(item)
+
+    walk(api.families)
+    assert len(named) > 10 and all(id(t) in final for t in named)
+    assert sum(1 for t in named if t.uses) > 10
+    assert all(u.family for t in named for u in t.uses)
