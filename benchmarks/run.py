@@ -442,7 +442,7 @@ STAGE_NOTES = {
     "process beside load/lint/build/render (generator/validity.py); in-process under the profiler",
     "build": "specs -> IR (build_api), locating its findings",
     "render": "Jinja2 rendering of every file (emit.iter_outputs)",
-    "format": "selective black (format_python)",
+    "format": "selective black (format_utf8)",
     "write": "writing the tree, saving the black cache",
     "other": "interpreter teardown inside main, argument parsing, encoding",
 }

@@ -14,7 +14,7 @@ same code path as the ``aiccgen`` command. Timing wraps (without changing) the f
 | validity: openapi-spec-validator (wait) | ``ValidityCheck.findings``: waiting for the worker that runs openapi-spec-validator (or, in-process, running it) |
 | build | ``build_api`` plus locating its findings: specs -> IR |
 | render | ``generator.emit.iter_outputs``: Jinja2 rendering of every output file, runtime copy |
-| format | ``format_python`` (selective black, through the cache) |
+| format | ``format_utf8`` (selective black, through the cache) |
 | write | ``TreeUpdate``: comparing each output with the tree and staging it, the swap, saving the black cache |
 
 Writes a JSON object: {"stages": {name: seconds}, "total": seconds, "black_misses": n,
@@ -116,7 +116,7 @@ def install() -> dict[str, Any]:
     pipeline.build_api = _timed("build", pipeline.build_api)
     pipeline.place_findings = _timed("build", pipeline.place_findings)
     pipeline.iter_outputs = _timed_iter("render", pipeline.iter_outputs)
-    pipeline.format_python = _timed("format", pipeline.format_python)
+    pipeline.format_utf8 = _timed("format", pipeline.format_utf8)
     # Each output is compared and staged as it is rendered (TreeUpdate.add), then swapped in.
     for method in ("__init__", "add", "commit"):
         setattr(pipeline.TreeUpdate, method, _timed("write", getattr(pipeline.TreeUpdate, method)))

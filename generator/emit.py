@@ -26,11 +26,11 @@ RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 @dataclass(frozen=True)
 class OutputFile:
     path: str  # relative to the output folder, '/'-separated
-    content: str | bytes | BinaryIO  # a binary file: cases.json, written into one as it is built
+    content: str | bytes | bytearray | BinaryIO  # UTF-8 when not str; a binary file: cases.json
     template: str | None  # None for files copied verbatim
     python: bool
 
-    def encoded(self) -> bytes | BinaryIO:
+    def encoded(self) -> bytes | bytearray | BinaryIO:
         return self.content.encode("utf-8") if isinstance(self.content, str) else self.content
 
 
@@ -266,6 +266,18 @@ def tests_files(api: ir.API, env: jinja2.Environment, spec_set: Any, specs_rel: 
     return out
 
 
+def render_utf8(template: jinja2.Template, **context: Any) -> bytearray:
+    """The template's output in UTF-8, encoded as it is generated.
+
+    The 1000-operation client module is 9 MB of UTF-8 but would be a 17 MiB str (its
+    Chinese text takes two bytes a character as a str), joined from a list of ~290,000
+    parts: rendered whole, it made the run's peak memory (see `formatting.format_utf8`)."""
+    out = bytearray()
+    for part in template.generate(**context):
+        out += part.encode("utf-8")
+    return out
+
+
 def iter_outputs(api: ir.API, env: jinja2.Environment, spec_set: Any = None, specs_rel: str | None = None,
                  specs_done: Callable[[], None] | None = None) -> Iterator[OutputFile]:
     """Every output file, rendered one at a time: a caller that encodes and drops each
@@ -281,8 +293,8 @@ def iter_outputs(api: ir.API, env: jinja2.Environment, spec_set: Any = None, spe
     pkg = f"client/{api.package}"
 
     def render(path: str, template: str, **context: Any) -> OutputFile:
-        text = env.get_template(template).render(api=api, **context)
-        return OutputFile(path, text, template, path.endswith(".py"))
+        content = render_utf8(env.get_template(template), api=api, **context)
+        return OutputFile(path, content, template, path.endswith(".py"))
 
     yield render("client/pyproject.toml", "client/pyproject.toml.j2")
     yield render("client/README.md", "client/README.md.j2")
@@ -497,15 +509,21 @@ def md_url(url: SpecText) -> str:
     return "".join("\\" + ch if ch in "\\`*_{}[]<>()#+!|~" else ch for ch in str(url))
 
 
-def _json_text(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+def _json_utf8(value: Any) -> bytearray:
+    """`json.dumps(value, ensure_ascii=False, indent=2)` and a newline, in UTF-8, encoded
+    part by part as the encoder produces it (as `render_utf8`, for the same reason)."""
+    out = bytearray()
+    for part in json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(value):
+        out += part.encode("utf-8")
+    out += b"\n"
+    return out
 
 
 def _str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def code_tables_json(api: ir.API, model: DocsModel) -> str:
+def code_tables_json(api: ir.API, model: DocsModel) -> bytearray:
     """Every code table as one JSON document; codes keep their type (int or string)."""
     used_errata: dict[str, ir.Erratum] = {}
     tables = []
@@ -543,7 +561,7 @@ def code_tables_json(api: ir.API, model: DocsModel) -> str:
         "pages": [{"key": str(p.key), "title": str(p.title), "updated": _str(p.updated), "file": _str(p.file),
                    "url": _str(p.url)} for p in api.pages],
     }
-    return _json_text(document)
+    return _json_utf8(document)
 
 
 _FORMULA_START = ("=", "+", "@", "\t", "\r", "-")
@@ -592,8 +610,8 @@ def docs_files(api: ir.API, env: jinja2.Environment) -> Iterator[OutputFile]:
                                "safe_url": _safe_url}
 
     def render(path: str, template: str, **extra: Any) -> OutputFile:
-        text = env.get_template(template).render(**context, **extra)
-        return OutputFile(f"{DOCS_DIR}/{path}", text, template, False)
+        content = render_utf8(env.get_template(template), **context, **extra)
+        return OutputFile(f"{DOCS_DIR}/{path}", content, template, False)
 
     yield render("index.md", "docs/index.md.j2", here="index.md")
     for page in model.pages:

@@ -21,6 +21,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,6 +119,79 @@ def format_python(text: str, cache: BlackCache, *, full: bool = False) -> str:
     # Black keeps our templates' output as it is: then the text is returned, not a copy of
     # it (at 1000 operations the client module is 9 MB, 17 MiB as a str of Chinese text).
     return "".join(out) if changed else text
+
+
+#: Line ends `str.splitlines` knows besides "\n", in UTF-8. Text holding one is formatted
+#: through `format_python`, which splits lines exactly as before.
+_OTHER_LINE_ENDS = re.compile(rb"[\r\x0b\x0c\x1c-\x1e]|\xc2\x85|\xe2\x80[\xa8\xa9]")
+#: Lines of more than LINE_LENGTH bytes: a superset of the lines of more than LINE_LENGTH
+#: characters (UTF-8 takes one byte or more a character).
+_LONG_IN_BYTES = re.compile(rb"[^\n]{%d,}" % (LINE_LENGTH + 1))
+#: Where a top-level statement of our templates may begin (`_chunks_around`).
+_STATEMENT_START = re.compile(rb"^[A-Za-z_@\x80-\xff]", re.MULTILINE)
+
+
+def format_utf8(data: bytes | bytearray, cache: BlackCache, *, full: bool = False) -> bytes | bytearray:
+    """`format_python` for a module rendered as UTF-8, decoding only the statements around
+    its long lines.
+
+    The 1000-operation client module is 9 MB of UTF-8 but a 17 MiB str (its Chinese text
+    makes Python store two bytes a character), and rendering it as one str, with the list
+    of lines formatting split it into, made the run's peak memory. The module is never a
+    str here; each chunk found exactly as `_chunks_around` finds it is decoded on its own.
+    """
+    if full or _OTHER_LINE_ENDS.search(data):
+        return format_python(data.decode("utf-8"), cache, full=full).encode("utf-8")
+    long = [m.start() for m in _LONG_IN_BYTES.finditer(data)
+            if m.end() - m.start() > LINE_LENGTH and len(data[m.start():m.end()].decode("utf-8")) > LINE_LENGTH]
+    if not long:
+        return data
+    starts = [m.start() for m in _STATEMENT_START.finditer(data)
+              if data[m.start()] < 0x80 or _first_char(data, m.start()).isalpha()]
+    chunks: list[tuple[int, int]] = []
+    for at_line in long:
+        at = bisect.bisect_right(starts, at_line) - 1
+        if at < 0:  # in the module docstring, before any statement
+            return format_python(data.decode("utf-8"), cache).encode("utf-8")
+        first = starts[at]
+        end = starts[at + 1] if at + 1 < len(starts) else len(data)
+        line_end = data.find(b"\n", at_line)
+        line_end = len(data) if line_end < 0 else line_end + 1
+        while end > line_end:  # blank lines and comments between statements stay outside
+            before = data.rfind(b"\n", 0, end - 1) + 1
+            line = data[before:end].decode("utf-8")
+            if line.strip() and not line.lstrip().startswith("#"):
+                break
+            end = before
+        if chunks and first < chunks[-1][1]:
+            continue  # this statement is already a chunk
+        chunks.append((first, end))
+    texts = [data[first:end].decode("utf-8") for first, end in chunks]
+    for text in texts:
+        try:
+            ast.parse(text)
+        except SyntaxError:  # not laid out as our templates lay out statements
+            return format_python(data.decode("utf-8"), cache).encode("utf-8")
+    changed: list[tuple[int, int, bytes]] = []
+    for (first, end), text in zip(chunks, texts):
+        if not _black_keeps(text.splitlines(keepends=True)):
+            formatted = cache.format(text)
+            if formatted != text:
+                changed.append((first, end, formatted.encode("utf-8")))
+    if not changed:
+        return data  # black keeps our templates' output: the module itself, not a copy
+    out = bytearray()
+    start = 0
+    for first, end, formatted in changed:
+        out += data[start:first]
+        out += formatted
+        start = end
+    out += data[start:]
+    return out
+
+
+def _first_char(data: bytes | bytearray, at: int) -> str:
+    return bytes(data[at:at + 4]).decode("utf-8", "ignore")[:1]
 
 
 def _chunks_around(lines: list[str], long: list[int]) -> list[tuple[int, int]] | None:

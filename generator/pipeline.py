@@ -10,14 +10,14 @@ import contextlib
 import gc
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__, ir
 from .build import build_api
 from .diagnostics import AiccgenError, Finding, has_errors
 from .emit import environment, iter_outputs
-from .formatting import BlackCache, format_python
+from .formatting import BlackCache, format_utf8
 from .lint import lint, place_findings
 from .render import compiled_templates_dir, template_sources
 from .specset import SpecSet, load_spec_set
@@ -113,10 +113,11 @@ def render_files(api: ir.API, templates: str | None, cache: BlackCache, spec_set
     # is not black-stable by construction, wherever it ends up.
     overridden = bool(templates) and any(s.overridden for s in template_sources(env, env.list_templates()))
     for out in iter_outputs(api, env, spec_set, specs_rel, specs_done):
-        if out.python and out.template is not None and isinstance(out.content, str):
+        content = out.encoded()
+        if out.python and out.template is not None and isinstance(content, (bytes, bytearray)):
             # Our templates are black-stable by construction; a user's may not be.
-            out = replace(out, content=format_python(out.content, cache, full=overridden))
-        yield out.path, out.encoded()
+            content = format_utf8(content, cache, full=overridden)
+        yield out.path, content
 
 
 @_fewer_collections()

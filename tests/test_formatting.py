@@ -144,3 +144,38 @@ def test_format_python_on_a_module_matches_black() -> None:
     cache = BlackCache(None)
     assert format_python(text, cache) == black.format_str(text, mode=MODE)
     assert cache.misses == 2  # class A (its call) and g; not the docstring or the dict entry
+
+
+CHINESE = "呼叫状态，中文说明" * 6  # 54 characters, 162 bytes of UTF-8
+
+
+def _modules() -> dict[str, str]:
+    """Modules mixing kept and sent statements, short lines long in bytes, and docstrings."""
+    sent, kept = list(SENT.values()), list(KEPT.values())
+    return {
+        "kept and sent": "\n\n".join(kept + sent),
+        "only kept": "\n\n".join(kept),
+        "short in characters, long in bytes": f'"""{CHINESE}"""\n\nX = {{\n    "1": "{CHINESE}",\n}}\n',
+        "long in characters and bytes": f'"""Doc."""\n\nX = {{\n    "1": "{CHINESE * 2}",\n}}\n\n\n'
+                                        f'y = f(a, b, description="{CHINESE}")\n# a closing comment\n\n',
+        "long line in the module docstring": f'"""{LONG}{LONG}\n"""\n\nX = 1\n',
+        "a line end str.splitlines knows": f'X = {{\n    "1": "{LONG}\u2028",\n}}\n\ny = f(a, b, c="{LONG}")\n',
+        "not python": f"def (:\n    {LONG}\n",
+    }
+
+
+@pytest.mark.parametrize("name", _modules().keys())
+def test_formatting_utf8_is_formatting_the_text(name: str) -> None:
+    from generator.formatting import format_utf8
+
+    text = _modules()[name]
+    data = text.encode("utf-8")
+    try:
+        expected = format_python(text, BlackCache(None)).encode("utf-8")
+    except Exception as exc:  # noqa: BLE001 (black refuses what is not Python: so must format_utf8)
+        with pytest.raises(type(exc)):
+            format_utf8(data, BlackCache(None))
+        return
+    assert format_utf8(data, BlackCache(None)) == expected
+    if expected == data:
+        assert format_utf8(data, BlackCache(None)) is data  # kept: the module itself, not a copy
