@@ -182,9 +182,9 @@ def format_utf8(data: bytes | bytearray, cache: BlackCache, *, full: bool = Fals
         return data  # black keeps our templates' output: the module itself, not a copy
     out = bytearray()
     start = 0
-    for first, end, formatted in changed:
+    for first, end, replacement in changed:
         out += data[start:first]
-        out += formatted
+        out += replacement
         start = end
     out += data[start:]
     return out
