@@ -22,7 +22,6 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 import httpx
@@ -107,8 +106,7 @@ class Auth:
         return f"{type(self).__name__}()"
 
 
-@dataclass(frozen=True, slots=True)
-class _Token:
+class _Token(msgspec.Struct, frozen=True):
     value: Secret
     refresh_at: float
     expires_at: float

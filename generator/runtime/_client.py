@@ -29,7 +29,6 @@ import ssl
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, Self
 from urllib.parse import quote
 
@@ -187,8 +186,7 @@ def _mask_document(document: Any, fields: frozenset[str]) -> Any:
     return document
 
 
-@dataclass(frozen=True, slots=True)
-class _Prepared:
+class _Prepared(msgspec.Struct, frozen=True):
     """One call, validated and ready to be built into a request for each attempt."""
 
     operation: Operation
@@ -200,14 +198,12 @@ class _Prepared:
     timeout: httpx.Timeout
 
 
-@dataclass(frozen=True, slots=True)
-class _Retry:
+class _Retry(msgspec.Struct, frozen=True):
     delay: float
     reason: str
 
 
-@dataclass(slots=True)
-class _PagePlan:
+class _PagePlan(msgspec.Struct):
     """A validated pagination run: the base body and how each page's body differs."""
 
     operation: Operation

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from ._codes import code_text
 from ._models import attribute_path
@@ -88,8 +89,7 @@ def page_total(response: Any, total_path: tuple[str, ...] | None) -> int | None:
     return None if value is None else int_like(value)
 
 
-@dataclass(frozen=True, slots=True)
-class PageStep:
+class PageStep(msgspec.Struct, frozen=True):
     """What to do after a page: ``done`` or fetch again at ``offset``."""
 
     done: bool

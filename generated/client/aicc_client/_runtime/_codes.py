@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, ClassVar, Self
+
+import msgspec
 
 __all__ = ["CodeInfo", "IntCodeEnum", "StrCodeEnum", "code_text"]
 
 
-@dataclass(frozen=True, slots=True)
-class CodeInfo:
+class CodeInfo(msgspec.Struct, frozen=True):
     """What a code means: ``table`` is the code table's class name; ``code`` the value as
     the table spells it when known, else as received; ``known`` whether the table lists
     it. For an unlisted code ``meaning`` is the table's ``__other__`` text (or None)."""

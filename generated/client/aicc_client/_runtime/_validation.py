@@ -91,17 +91,26 @@ def _convert(
 
 # ---------------------------------------------------------------- msgspec messages
 
-_AT = re.compile(r"^(?P<msg>.*?)(?: - at `(?P<path>\$[^`]*)`)?$", re.DOTALL)
-_SEGMENT = re.compile(r"\.(?P<key>[^.\[]+)|\[(?P<index>\d+)\]|\[(?P<any>\.\.\.)\]")
+# Compiled on the first refusal (`_re`), not at import: compiling them took ~2 ms of every
+# `import aicc_client`, for a path most processes never take. No pattern below may rely on
+# `.` stopping at a newline: all are compiled with DOTALL.
+_AT = r"^(?P<msg>.*?)(?: - at `(?P<path>\$[^`]*)`)?$"
+_SEGMENT = r"\.(?P<key>[^.\[]+)|\[(?P<index>\d+)\]|\[(?P<any>\.\.\.)\]"
 
-_REQUIRED = re.compile(r"Object missing required field `(?P<name>[^`]+)`")
-_LENGTH = re.compile(r"Expected `(?P<t>[^`]+)` of length (?P<op><=|>=) (?P<n>\d+)")
-_BOUND = re.compile(r"Expected `(?P<t>int|float)` (?P<op><=|>=|<|>) (?P<n>\S+)")
-_MULTIPLE = re.compile(r"Expected `(?P<t>int|float)` that's a multiple of (?P<n>\S+)")
-_PATTERN = re.compile(r"Expected `str` matching regex '(?P<re>.*)'", re.DOTALL)
-_ENUM = re.compile(r"Invalid enum value (?P<v>.*)", re.DOTALL)
-_TYPE = re.compile(r"Expected `(?P<exp>[^`]+)`, got `(?P<got>[^`]+)`")
-_UNKNOWN = re.compile(r"Object contains unknown field `(?P<name>[^`]+)`")
+_REQUIRED = r"Object missing required field `(?P<name>[^`]+)`"
+_LENGTH = r"Expected `(?P<t>[^`]+)` of length (?P<op><=|>=) (?P<n>\d+)"
+_BOUND = r"Expected `(?P<t>int|float)` (?P<op><=|>=|<|>) (?P<n>\S+)"
+_MULTIPLE = r"Expected `(?P<t>int|float)` that's a multiple of (?P<n>\S+)"
+_PATTERN = r"Expected `str` matching regex '(?P<re>.*)'"
+_ENUM = r"Invalid enum value (?P<v>.*)"
+_TYPE = r"Expected `(?P<exp>[^`]+)`, got `(?P<got>[^`]+)`"
+_UNKNOWN = r"Object contains unknown field `(?P<name>[^`]+)`"
+
+
+@functools.cache
+def _re(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.DOTALL)
+
 
 _LENGTH_KIND = {
     ("str", "<="): "maxLength",
@@ -130,11 +139,11 @@ def validation_error(
     operation: Operation, target: type, data: Any, exc: msgspec.ValidationError
 ) -> RequestValidationError:
     """Translate one msgspec ``ValidationError`` raised converting ``data`` to ``target``."""
-    m = _AT.match(str(exc))
+    m = _re(_AT).match(str(exc))
     assert m is not None  # the pattern matches any text
     msg, path = m["msg"], m["path"] or "$"
     segments: list[str | int | None] = []
-    for seg in _SEGMENT.finditer(path[1:]):
+    for seg in _re(_SEGMENT).finditer(path[1:]):
         if seg["key"] is not None:
             segments.append(seg["key"])
         elif seg["index"] is not None:
@@ -144,24 +153,24 @@ def validation_error(
 
     constraint = "invalid"
     limit: object = None
-    if r := _REQUIRED.match(msg):
+    if r := _re(_REQUIRED).match(msg):
         segments.append(r["name"])
         constraint = "required"
-    elif r := _UNKNOWN.match(msg):
+    elif r := _re(_UNKNOWN).match(msg):
         segments.append(r["name"])
         constraint = "unknown"
-    elif r := _LENGTH.match(msg):
+    elif r := _re(_LENGTH).match(msg):
         constraint = _LENGTH_KIND.get((r["t"], r["op"]), "length")
         limit = int(r["n"])
-    elif r := _BOUND.match(msg):
+    elif r := _re(_BOUND).match(msg):
         constraint, limit = _BOUND_KIND[r["op"]], _number(r["n"])
-    elif r := _MULTIPLE.match(msg):
+    elif r := _re(_MULTIPLE).match(msg):
         constraint, limit = "multipleOf", _number(r["n"])
-    elif r := _PATTERN.match(msg):
+    elif r := _re(_PATTERN).match(msg):
         constraint, limit = "pattern", r["re"]
-    elif _ENUM.match(msg):
+    elif _re(_ENUM).match(msg):
         constraint = "enum"
-    elif r := _TYPE.match(msg):
+    elif r := _re(_TYPE).match(msg):
         expected = [t for t in r["exp"].split(" | ") if t != "null"]
         constraint, limit = "type", " | ".join(expected) or r["exp"]
 
