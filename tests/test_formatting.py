@@ -6,17 +6,21 @@ case here runs black itself on the same text, so a wrong judgement fails the tes
 
 from __future__ import annotations
 
+import tempfile
 from collections import Counter
+from pathlib import Path
 from types import SimpleNamespace
+from unittest import mock
 
 import black
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from generator import writer
 from generator.emit import code_selector
 from generator.formatting import BlackCache, _black_keeps, format_python
-from generator.writer import _diff_summary
+from generator.writer import TreeUpdate, _diff_summary, _FileView
 
 LONG = "A documented meaning that runs well past the black line length " * 2
 MODE = black.Mode(line_length=88)
@@ -111,6 +115,45 @@ def test_diff_summary_across_slices() -> None:
     for at in (0, 65535, 65536, 65537, len(base) - 65537, len(base) - 1):
         changed = base[:at] + b"X\n" + base[at:]
         assert _diff_summary(base, changed) == _line_diff(base, changed)
+
+
+def _file(data: bytes) -> _FileView:
+    f = tempfile.TemporaryFile()
+    f.write(data)
+    f.flush()  # _FileView takes the size from the file itself
+    return _FileView(f)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text("ab\n", max_size=40), st.text("ab\n", max_size=40), st.text("ab\n", max_size=40),
+       st.text("ab\n", max_size=40), st.integers(1, 9))
+def test_diff_summary_of_files_read_in_small_blocks_equals_the_bytes(head: str, old: str, new: str, tail: str,
+                                                                      block: int) -> None:
+    """An old version on disk (and cases.json, built in a temporary file) is read a block at
+    a time; blocks of a few bytes put the newline searches across block edges."""
+    before, after = (head + old + tail).encode(), (head + new + tail).encode()
+    with mock.patch.object(writer, "_CHUNK", block):
+        assert _diff_summary(_file(before), after) == _line_diff(before, after)
+        assert _diff_summary(_file(before), _file(after)) == _line_diff(before, after)
+
+
+def test_diff_summary_of_files_across_slices() -> None:
+    base = b"".join(b"%06d\n" % i for i in range(40_000))
+    for at in (0, 65536, len(base) - 65537, len(base) - 1):
+        changed = base[:at] + b"X\n" + base[at:]
+        assert _diff_summary(_file(base), _file(changed)) == _line_diff(base, changed)
+
+
+def test_an_update_from_a_temporary_file_is_summarised(tmp_path: Path) -> None:
+    old = "".join(f"case {i}\n" for i in range(5000)).encode()
+    (tmp_path / "cases.json").write_bytes(old)
+    with tempfile.TemporaryFile() as new:
+        new.write(old.replace(b"case 4000\n", b"case four thousand\n"))
+        new.flush()
+        update = TreeUpdate(tmp_path, "aiccgen test", check=True)
+        update.manifest = {"cases.json": "0"}  # as if aiccgen had written it
+        update.add("cases.json", new)
+    assert [(c.path, c.kind, c.detail) for c in update.changes] == [("cases.json", "update", "+1 -1 lines")]
 
 
 def _selector(lengths: tuple[int, ...], when: int) -> SimpleNamespace:
