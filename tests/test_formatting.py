@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tempfile
 from collections import Counter
+from contextlib import ExitStack
 from pathlib import Path
 from types import SimpleNamespace
 from unittest import mock
@@ -117,8 +118,8 @@ def test_diff_summary_across_slices() -> None:
         assert _diff_summary(base, changed) == _line_diff(base, changed)
 
 
-def _file(data: bytes) -> _FileView:
-    f = tempfile.TemporaryFile()
+def _file(stack: ExitStack, data: bytes) -> _FileView:
+    f = stack.enter_context(tempfile.TemporaryFile())
     f.write(data)
     f.flush()  # _FileView takes the size from the file itself
     return _FileView(f)
@@ -132,16 +133,17 @@ def test_diff_summary_of_files_read_in_small_blocks_equals_the_bytes(head: str, 
     """An old version on disk (and cases.json, built in a temporary file) is read a block at
     a time; blocks of a few bytes put the newline searches across block edges."""
     before, after = (head + old + tail).encode(), (head + new + tail).encode()
-    with mock.patch.object(writer, "_CHUNK", block):
-        assert _diff_summary(_file(before), after) == _line_diff(before, after)
-        assert _diff_summary(_file(before), _file(after)) == _line_diff(before, after)
+    with mock.patch.object(writer, "_CHUNK", block), ExitStack() as stack:
+        assert _diff_summary(_file(stack, before), after) == _line_diff(before, after)
+        assert _diff_summary(_file(stack, before), _file(stack, after)) == _line_diff(before, after)
 
 
 def test_diff_summary_of_files_across_slices() -> None:
     base = b"".join(b"%06d\n" % i for i in range(40_000))
     for at in (0, 65536, len(base) - 65537, len(base) - 1):
         changed = base[:at] + b"X\n" + base[at:]
-        assert _diff_summary(_file(base), _file(changed)) == _line_diff(base, changed)
+        with ExitStack() as stack:
+            assert _diff_summary(_file(stack, base), _file(stack, changed)) == _line_diff(base, changed)
 
 
 def test_an_update_from_a_temporary_file_is_summarised(tmp_path: Path) -> None:
