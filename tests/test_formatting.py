@@ -119,7 +119,7 @@ def test_diff_summary_across_slices() -> None:
 
 
 def _file(stack: ExitStack, data: bytes) -> _FileView:
-    f = stack.enter_context(tempfile.TemporaryFile())
+    f = stack.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 (the stack closes it)
     f.write(data)
     f.flush()  # _FileView takes the size from the file itself
     return _FileView(f)
