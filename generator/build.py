@@ -16,7 +16,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Literal
 
 from . import ir
 from .diagnostics import AiccgenError, Finding, error, join_pointer, split_pointer, warning
@@ -50,7 +50,7 @@ _JSON_MEDIA = re.compile(r"^application/([\w.+-]*\+)?json\s*(;.*)?$", re.I)
 #: Property names msgspec refuses to rename to (its documented limitation).
 _UNMAPPABLE = re.compile(r'[\\"\x00-\x1f]')
 
-_PY_BASE = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
+_PY_BASE: dict[str, ir.BaseType] = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
 
 
 #: One SpecText per distinct text while `build_api` runs (emptied after it). A SpecText is
@@ -72,7 +72,7 @@ def spec(text: Any) -> SpecText:
 @dataclass
 class _TypeInfo:
     annotation: str
-    base_types: tuple[str, ...]
+    base_types: tuple[ir.BaseType, ...]
     plain: str = ""  # the annotation without constraints (keyword arguments)
     constraints: tuple[ir.Constraint, ...] = ()
     codes: ir.CodeRef | None = None
@@ -249,7 +249,7 @@ class Builder:
         if len(kinds) > 1:
             self._warn("unsupported", "enum mixing integers and strings: read as strings", path, pointer)
             values = [str(v) for v in values]
-        kind = "int" if isinstance(values[0], int) else "str"
+        kind: Literal["int", "str"] = "int" if isinstance(values[0], int) else "str"
         names = schema.get("x-enum-varnames")
         if not (isinstance(names, list) and len(names) == len(values) and all(isinstance(n, str) for n in names)):
             names = [constant_name(str(v)) for v in values]
@@ -392,7 +392,7 @@ class Builder:
             base = dict(schema)
             base.pop("enum")
             return self.type_of(path, pointer, base, ctx)
-        base = "int" if table.kind == "int" else "str"
+        wire_type: Literal["int", "str"] = "int" if table.kind == "int" else "str"
         if ctx.direction in ("request", "params"):
             self._use(table, ctx, closed=True)
             literals = ", ".join(_py_literal(e.value) for e in table.entries)
@@ -400,7 +400,7 @@ class Builder:
                              plain=f"codes.{table.class_name} | Literal[{literals}]",
                              constraints=(ir.Constraint("enum", tuple(e.value for e in table.entries), "enum"),))
         self._use(table, ctx, closed=False)
-        return _TypeInfo(base, (base,), plain=base, codes=ir.CodeRef((table,)), nullable=nullable)
+        return _TypeInfo(wire_type, (wire_type,), plain=wire_type, codes=ir.CodeRef((table,)), nullable=nullable)
 
     def _any_of(self, path: str, pointer: str, schema: dict[str, Any], key: str, ctx: _Context) -> _TypeInfo:
         branches = []
@@ -485,7 +485,8 @@ class Builder:
         names = dedupe([safe_identifier(attribute_name(w), reserved=_attr_reserved()) for w in wires])
         fields = []
         provenance = self._provenance(path, pointer, schema)
-        base_doc = schema.get("x-doc") if isinstance(schema.get("x-doc"), dict) else {}
+        x_doc = schema.get("x-doc")
+        base_doc: dict[str, Any] = x_doc if isinstance(x_doc, dict) else {}
         for wire, attr in zip(wires, names):
             sub = schema["properties"][wire]
             sub_ptr = join_pointer(pointer, "properties", wire)
@@ -570,7 +571,7 @@ class Builder:
         rules = schema.get("x-select-code-table")
         if not isinstance(rules, dict):
             return fields
-        by_wire = {f.wire: f for f in fields}
+        by_wire: dict[str, ir.Field] = {f.wire: f for f in fields}
         out = []
         for f in fields:
             rule = rules.get(f.wire)
@@ -578,7 +579,8 @@ class Builder:
                 out.append(f)
                 continue
             rptr = join_pointer(pointer, "x-select-code-table", f.wire)
-            other = by_wire.get(rule.get("field")) if isinstance(rule, dict) else None
+            selector = rule.get("field") if isinstance(rule, dict) else None
+            other = by_wire.get(selector) if isinstance(selector, str) else None
             if other is None:
                 self._error("x-select-code-table", f"selector field {rule!r} is not a field of this schema", path, rptr)
                 out.append(f)
@@ -979,7 +981,7 @@ class Builder:
             if "value" not in example:
                 continue
             tokens = split_pointer(ex_ptr)
-            direction = "request" if tokens[3] == "requestBody" else "response"
+            direction: Literal["request", "response"] = "request" if tokens[3] == "requestBody" else "response"
             status = tokens[4] if direction == "response" else None
             errata = self._errata_for(path, ex_ptr)
             violations: tuple[tuple[SpecText, SpecText], ...] = ()
@@ -1092,7 +1094,7 @@ def _is_scalar(schema: Any) -> bool:
     return bool(types) and all(t in _PY_BASE or t == "null" for t in types)
 
 
-def _base_of(value: Any) -> str:
+def _base_of(value: Any) -> ir.BaseType:
     return "bool" if isinstance(value, bool) else "int" if isinstance(value, int) else "float" if isinstance(value, float) else "str"
 
 

@@ -292,7 +292,7 @@ class CaseBuilder:
                                                           "constraint": site.keyword},
                                  self.covers(site, "positive" if within else "negative"))
             for rule in (body_schema.get("x-rules") or []) if isinstance(body_schema, dict) else []:
-                if rule.get("kind") == "max-interval":
+                if isinstance(rule, dict) and rule.get("kind") == "max-interval" and isinstance(base_body, dict):
                     start = int(base_body.get(rule["start"], 0))
                     at = _set(_set(base_body, (rule["start"],), str(start)), (rule["end"],), str(start + rule["max"]))
                     past = _set(at, (rule["end"],), str(start + rule["max"] + 1))

@@ -20,6 +20,8 @@ class SpecText(str):
 
 
 Direction = Literal["request", "response", "params"]
+#: What a field's values are on the wire, before constraints (an optional field adds nothing).
+BaseType = Literal["str", "int", "float", "bool", "list", "dict", "model", "any", "enum"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +99,7 @@ class Field:
     required: bool
     description: SpecText
     constraints: tuple[Constraint, ...]
-    base_types: tuple[Literal["str", "int", "float", "bool", "list", "dict", "model", "any", "enum"], ...]
+    base_types: tuple[BaseType, ...]
     provenance: Provenance
     codes: CodeRef | None = None  # open code field
     enum: CodeTable | None = None  # closed code field (requests)

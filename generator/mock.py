@@ -300,8 +300,8 @@ class MockSpec:
                 return errors
             ptr = f"{route.op_ptr}/requestBody/content/{media.replace('~', '~0').replace('/', '~1')}/schema"
             for where, message in schema_errors(self.spec_set, route.path, ptr, body):
-                name = split_pointer(where)[-1] if where else None
-                errors.append({"in": "body", "name": name, "pointer": where, "message": message})
+                field = split_pointer(where)[-1] if where else None
+                errors.append({"in": "body", "name": field, "pointer": where, "message": message})
             if not errors:
                 errors.extend(self._rules(route, media, body))
         return errors
@@ -330,9 +330,11 @@ class MockSpec:
             if rule.get("kind") != "max-interval" or not isinstance(body, dict):
                 continue
             start, end = body.get(rule["start"]), body.get(rule["end"])
+            if not isinstance(start, (int, float, str)) or not isinstance(end, (int, float, str)):
+                continue
             try:
                 span = int(end) - int(start)
-            except (TypeError, ValueError):
+            except ValueError:
                 continue
             if not 0 <= span <= int(rule["max"]):
                 out.append({"in": "body", "name": rule["end"], "pointer": "/" + rule["end"],
@@ -562,7 +564,7 @@ class MockServer:
     def url(self) -> str:
         assert self._server is not None
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     @property
     def mock(self) -> MockSpec:
