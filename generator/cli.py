@@ -45,6 +45,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .validity import ValidityCheck, spec_bytes
+    from .writer import read_manifest
 
     cache_dir = None if args.no_cache else (args.cache_dir or os.path.join(os.path.dirname(
         os.path.abspath(args.out)), ".aiccgen-cache"))
@@ -52,13 +53,23 @@ def cmd_generate(args: argparse.Namespace) -> int:
     # the rest of aiccgen and parses the specs.
     validity = ValidityCheck.start(Path(cache_dir) if cache_dir else None, spec_bytes=spec_bytes(args.specs))
     try:
+        from .stamp import check
+
+        # Nothing to do when the specs, templates and output are as the last run left them.
+        recorded, context = check([args.specs], args.out, args.templates, cache_dir)
+        if recorded is not None:
+            validity.close()
+            _print_findings(recorded, sys.stderr)
+            print(f"aiccgen generate{' --check' * bool(args.check)}: {len(read_manifest(Path(args.out)))} files "
+                  "up to date (specs, templates and output as the last run left them)", file=sys.stderr)
+            return ExitCode.OK
         from .pipeline import generate
     except BaseException:
         validity.close()
         raise
 
     result = generate([args.specs], args.out, check=args.check, templates=args.templates, cache_dir=cache_dir,
-                      validity=validity)
+                      validity=validity, context=context)
     _print_findings(result.findings, sys.stderr)
     if has_errors(result.findings):
         print(f"aiccgen generate: stopped, {_summary(result.findings)}", file=sys.stderr)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, ir
+from . import __version__, ir, stamp
 from .build import build_api
 from .diagnostics import AiccgenError, Finding, has_errors
 from .emit import environment, iter_outputs
@@ -122,9 +122,12 @@ def render_files(api: ir.API, templates: str | None, cache: BlackCache, spec_set
 
 @_fewer_collections()
 def generate(targets: list[str], out_dir: str, *, check: bool = False, templates: str | None = None,
-             cache_dir: str | None = None, validity: ValidityCheck | None = None) -> Generation:
+             cache_dir: str | None = None, validity: ValidityCheck | None = None,
+             context: stamp.Context | None = None) -> Generation:
     """Generate into `out_dir`. `validity`: a check already started (the CLI starts it
-    before importing this module, so the worker's import overlaps with ours)."""
+    before importing this module, so the worker's import overlaps with ours). `context`:
+    from `stamp.check`, taken before the run read anything; with a cache folder, a run that
+    succeeds is recorded under it, so that the next one can tell it has nothing to do."""
     # openapi-spec-validator runs in worker processes while the IR is built and rendered;
     # nothing is written until it has answered, so its verdict still gates the tree.
     if validity is None:
@@ -164,4 +167,6 @@ def generate(targets: list[str], out_dir: str, *, check: bool = False, templates
             update.abort()
     if not check:
         cache.save()
+    if cache_dir and context is not None and spec_set is not None and not (check and changes):
+        stamp.record(Path(cache_dir), context, out_dir, ((d.path, d.source) for d in spec_set.loaded()), findings)
     return Generation(findings, changes, files, cache.misses)

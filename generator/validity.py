@@ -354,7 +354,9 @@ class ValidityCheck:
         handler raised "Bad file descriptor" there. Work nobody will read (a run stopped
         early by a finding) is not waited for: its processes are terminated first."""
         pools, self._pools = self._pools, []
-        unfinished = any(not f.done() for f in self._started)
+        # Idle workers (none given work: a run with nothing to do) are still importing
+        # the validator; waiting for that would cost the import's 0.4 s.
+        unfinished = not self._started or any(not f.done() for f in self._started)
         for pool in pools:
             if unfinished:
                 for process in list(getattr(pool, "_processes", {}).values()):
