@@ -304,7 +304,19 @@ def run_warm(case: Case, reps: int, long_reps: int, long_threshold: float, timeo
             break
         if len(runs) == 1 and r.wall_s > long_threshold:
             planned = min(planned, long_reps)
-    return {"runs": runs, "changes": changes}
+    # Then the same command with nothing changed: the last run above left its record, so
+    # these runs find the specs, templates and output as it left them (generator/stamp.py).
+    same: list[Run] = []
+    if runs and runs[-1].ok():
+        for i in range(reps):
+            stage_json = spec_dir / f"stages-same-{i}.json"
+            cmd = [str(PY), str(BENCH / "stages.py"), "--json", str(stage_json), "--", "generate", "--specs",
+                   str(spec), "--out", str(workdir / "out"), "--cache-dir", str(workdir / "cache")]
+            r = measure(cmd, cwd=spec_dir, stage_json=stage_json, timeout=timeout)
+            same.append(r)
+            log(f"{case.name:>9} aiccgen warm (nothing changed) run {i + 1}/{reps}: {r.wall_s:7.2f} s "
+                f"{r.peak_rss_mib:7.0f} MiB" + ("" if r.ok() else f"  FAILED (exit {r.exit})"))
+    return {"runs": runs, "changes": changes, "same": same}
 
 
 # -- summaries ------------------------------------------------------------------------------
@@ -518,6 +530,12 @@ def markdown(data: dict[str, Any]) -> str:
                           + ", ".join(f"{k} {fmt_s(v)}" for k, v in done.items()
                                      if k not in (w["killed_in_stage"], "lint (all)")) + "."]
         lines += ["", "Files changed: " + " / ".join(data["warm"]["changes"]), ""]
+        same = data["warm"].get("same_summary")
+        if same and same.get("wall_s") is not None:
+            lines += [f"The same command again with nothing changed (the last run's record matches: "
+                      f"`generator/stamp.py`), {same['runs']} runs: {fmt_s(same['wall_s'])} "
+                      f"({fmt_s(same['wall_min_s'])}–{fmt_s(same['wall_max_s'])}), {same['peak_rss_mib']:.0f} MiB, "
+                      f"{fmt_ratio(ratio(same['wall_s'], cold))} of cold.", ""]
     lines += ["## Where aiccgen's time goes (stage split of the timed cold runs, medians)", ""]
     cases = [c for c in data["generation"] if (data["generation"][c].get("aiccgen") or {}).get("stages_s")]
     header = "| stage | " + " | ".join(cases) + " | share at " + (cases[-1] if cases else "") + " |"
@@ -707,7 +725,8 @@ def main(argv: list[str] | None = None) -> int:
         warm_timeout = args.warm_timeout if args.warm_timeout is not None else max(60.0, cold_large)
         w = run_warm(large, reps, long_reps, args.long_threshold, warm_timeout or None)
         warm = {"case": large.name, "summary": summarize(w["runs"]), "changes": w["changes"], "runs": w["runs"],
-                "timeout_s": warm_timeout or None}
+                "timeout_s": warm_timeout or None,
+                "same_summary": summarize(w["same"]) if w["same"] else None, "same_runs": w["same"]}
 
     client = run_client(args) if not args.no_client else None
 
@@ -747,7 +766,7 @@ def main(argv: list[str] | None = None) -> int:
         "spec_sizes": spec_sizes,
         "targets": targets,
         "generation": generation,
-        "warm": {k: v for k, v in warm.items() if k != "runs"} if warm else None,
+        "warm": {k: v for k, v in warm.items() if k not in ("runs", "same_runs")} if warm else None,
         "profile": profile,
         "client": client,
     }
@@ -758,6 +777,7 @@ def main(argv: list[str] | None = None) -> int:
     data["raw_runs"] = {case: {t: runs for t, runs in tools.items()} for case, tools in raw.items()}
     if warm:
         data["raw_runs"]["warm"] = warm["runs"]
+        data["raw_runs"]["warm (nothing changed)"] = warm["same_runs"]
     (args.results / f"latest{suffix}.json").write_text(json.dumps(to_jsonable(data), indent=1), encoding="utf-8")
     print(md)
     log(f"wrote {args.results / f'latest{suffix}.md'} and .json in {data['duration_min']:.1f} min")
