@@ -130,11 +130,11 @@ def _record_path(cache_dir: Path, out_dir: str) -> Path:
 
 
 def _tree_matches(out: Path, manifest_digest: str) -> bool:
-    from .writer import MANIFEST
+    from .writer import MANIFEST, leftovers
 
     text = (out / MANIFEST).read_bytes()
-    if hashlib.sha256(text).hexdigest() != manifest_digest:
-        return False
+    if hashlib.sha256(text).hexdigest() != manifest_digest or leftovers(out):
+        return False  # leftovers of a killed run: the whole run recovers them first
     files: Mapping[str, str] = json.loads(text)["files"]
     return all(_file_digest(out / rel) == digest for rel, digest in files.items())
 

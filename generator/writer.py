@@ -312,6 +312,11 @@ def _common_length(a: Readable, b: Readable, limit: int, *, from_end: bool = Fal
     return limit
 
 
+def leftovers(out_dir: Path) -> bool:
+    """Whether a killed run left files for `recover` to deal with."""
+    return any(p.name.endswith((_KEPT, _STAGED)) for p in out_dir.rglob("*.aiccgen-*"))
+
+
 def recover(out_dir: Path) -> None:
     """Undo what a killed run left half-done: restore kept files, drop staged ones."""
     if not out_dir.is_dir():

@@ -94,6 +94,10 @@ def _environment(work: Path) -> None:
     pass  # the variable is set by the test
 
 
+def _killed_run(work: Path) -> None:
+    (work / "out" / "client" / "README.md.aiccgen-new").write_text("half a file", encoding="utf-8")
+
+
 def _broken_record(work: Path) -> None:
     for record in (work / ".aiccgen-cache" / "runs").iterdir():
         record.write_text("{not json", encoding="utf-8")
@@ -107,6 +111,7 @@ CHANGES = {
     "a settings file": _settings,
     "a --templates folder": _templates,
     "an AICCGEN_ variable": _environment,
+    "what a killed run left (a staged file)": _killed_run,
     "an unreadable record": _broken_record,
 }
 
