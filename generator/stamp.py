@@ -35,6 +35,7 @@ from pathlib import Path
 from . import __version__
 from .diagnostics import AiccgenError, Finding, Level
 from .specset import CONFIG_NAME, discover
+from .writer import MANIFEST, leftovers
 
 _FORMAT = 1
 #: The distributions whose version can change what aiccgen writes or reports.
@@ -105,8 +106,6 @@ def _unchanged(cache_dir: Path, ctx: Context, out_dir: str) -> list[Finding] | N
 def record(cache_dir: Path, ctx: Context, out_dir: str, documents: Iterable[tuple[str, bytes]],
            findings: Sequence[Finding]) -> None:
     """Remember a successful run whose output folder now matches its manifest."""
-    from .writer import MANIFEST
-
     try:
         manifest = hashlib.sha256((Path(out_dir) / MANIFEST).read_bytes()).hexdigest()
         body = {
@@ -130,8 +129,6 @@ def _record_path(cache_dir: Path, out_dir: str) -> Path:
 
 
 def _tree_matches(out: Path, manifest_digest: str) -> bool:
-    from .writer import MANIFEST, leftovers
-
     text = (out / MANIFEST).read_bytes()
     if hashlib.sha256(text).hexdigest() != manifest_digest or leftovers(out):
         return False  # leftovers of a killed run: the whole run recovers them first
