@@ -27,10 +27,11 @@ from .writer import Change, Content, TreeUpdate
 GENERATOR = f"aiccgen {__version__}"
 
 
-def load_and_lint(targets: list[str], validity: ValidityCheck) -> tuple[SpecSet | None, list[Finding]]:
+def load_and_lint(targets: list[str], validity: ValidityCheck,
+                  cache_dir: Path | None = None) -> tuple[SpecSet | None, list[Finding]]:
     """Load and lint; the OpenAPI validity findings arrive later, through `validity`."""
     try:
-        spec_set = load_spec_set(targets)
+        spec_set = load_spec_set(targets, cache_dir)
     except AiccgenError as exc:
         return None, exc.findings
     return spec_set, lint(spec_set, validity)
@@ -64,9 +65,10 @@ def build(targets: list[str]) -> tuple[ir.API | None, SpecSet | None, list[Findi
     return (None if has_errors(findings) else api), spec_set, findings
 
 
-def _build(targets: list[str], validity: ValidityCheck) -> tuple[ir.API | None, SpecSet | None, list[Finding]]:
+def _build(targets: list[str], validity: ValidityCheck,
+           cache_dir: Path | None = None) -> tuple[ir.API | None, SpecSet | None, list[Finding]]:
     """The IR, possibly before openapi-spec-validator has answered (see `generate`)."""
-    spec_set, findings = load_and_lint(targets, validity)
+    spec_set, findings = load_and_lint(targets, validity, cache_dir)
     if spec_set is None or has_errors(findings):
         return None, spec_set, findings
     try:
@@ -135,7 +137,7 @@ def generate(targets: list[str], out_dir: str, *, check: bool = False, templates
     out = Path(out_dir)
     update: TreeUpdate | None = None
     try:
-        api, spec_set, findings = _build(targets, validity)
+        api, spec_set, findings = _build(targets, validity, Path(cache_dir) if cache_dir else None)
         cache = BlackCache.load(Path(cache_dir) / "black.json" if cache_dir else None)
         if api is not None and spec_set is not None and not has_errors(findings):
             try:

@@ -52,6 +52,8 @@ class SpecSet:
     entries: list[str]  # absolute paths of the OpenAPI documents asked for
     settings: Settings
     findings: list[Finding] = field(default_factory=list)
+    #: where large files' parsed chunks are kept between runs (`yamlio.ChunkCache`)
+    cache_dir: Path | None = None
     _docs: dict[str, YamlDocument] = field(default_factory=dict)
 
     # -- documents ---------------------------------------------------------------------
@@ -60,7 +62,7 @@ class SpecSet:
         path = os.path.abspath(path)
         found = self._docs.get(path)
         if found is None:
-            found = load_yaml(path)
+            found = load_yaml(path, cache_dir=self.cache_dir)
             self._docs[path] = found
         return found
 
@@ -206,11 +208,11 @@ def discover(targets: list[str]) -> tuple[list[str], Path | None]:
     return list(dict.fromkeys(entries)), config_dir
 
 
-def load_spec_set(targets: list[str]) -> SpecSet:
+def load_spec_set(targets: list[str], cache_dir: Path | None = None) -> SpecSet:
     """Load the named specs. Unreadable files become findings, not exceptions, so one
-    run reports every broken file."""
+    run reports every broken file. `cache_dir`: see `SpecSet.cache_dir`."""
     entries, config_dir = discover(targets)
-    spec_set = SpecSet(entries=[], settings=Settings("client", "client", "0.1.0"))
+    spec_set = SpecSet(entries=[], settings=Settings("client", "client", "0.1.0"), cache_dir=cache_dir)
     for path in entries:
         try:
             doc = spec_set.doc(path)

@@ -27,17 +27,21 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import functools
+import hashlib
 import io
 import json
+import marshal
 import math
 import os
 import re
 import sys
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from .diagnostics import AiccgenError, Finding, error, join_pointer, split_pointer
+from .diagnostics import AiccgenError, Finding, Level, error, join_pointer, split_pointer
 
 #: Files bigger than this are located with a cheap text scan only, because ruamel.yaml's
 #: composer needs ~5 s per MB.
@@ -47,6 +51,12 @@ _RUAMEL_LOCATE_LIMIT = 2_000_000
 CHUNKED_MIN_BYTES = 256_000
 #: About how much YAML one chunk holds; its tree is then about 2 MB.
 CHUNK_BYTES = 256_000
+#: Where chunks end (`_plan_map`): before a key whose CRC-32 is 0 modulo `_CUT_ODDS` once a
+#: chunk holds half of CHUNK_BYTES, or before the key that would take it past twice that.
+#: The cuts depend on the keys, not on byte counts from the start of the file, so an edit
+#: changes the chunk it is in (and rarely the next one), not every chunk after it: what
+#: lets `ChunkCache` reuse the others.
+_CUT_ODDS = 8
 
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"[-+]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
@@ -183,8 +193,12 @@ def _decode(p: Path, raw: bytes) -> str:
         raise AiccgenError(error("file", "not UTF-8 text", str(p), line=line)) from None
 
 
-def load_yaml(path: str | os.PathLike[str], text: str | None = None) -> YamlDocument:
-    """Parse one YAML (or JSON) file into plain dict/list/str/int/float/bool/None."""
+def load_yaml(path: str | os.PathLike[str], text: str | None = None, *,
+              cache_dir: Path | None = None) -> YamlDocument:
+    """Parse one YAML (or JSON) file into plain dict/list/str/int/float/bool/None.
+
+    `cache_dir`: where a large file's converted chunks are kept between runs (`ChunkCache`).
+    """
     path = str(path)
     if text is not None:
         if not text.strip():
@@ -202,7 +216,7 @@ def load_yaml(path: str | os.PathLike[str], text: str | None = None) -> YamlDocu
         if _has_not_printable(source):
             _check_printable(path, source.decode("utf-8"))
     if len(source) >= CHUNKED_MIN_BYTES:
-        doc = _load_chunked(path, source)
+        doc = _load_chunked(path, source, ChunkCache.open(cache_dir, path) if cache_dir else None)
         if doc is not None:
             return doc
     return _load_whole(path, source)
@@ -399,17 +413,97 @@ _CHUNK, _OPEN, _CLOSE = range(3)
 _Job = tuple[Any, ...]
 
 
-def _load_chunked(path: str, source: bytes) -> YamlDocument | None:
+def _load_chunked(path: str, source: bytes, cache: ChunkCache | None = None) -> YamlDocument | None:
     """`_load_whole`'s result, a chunk at a time; None when the file is to be parsed whole."""
     jobs = _plan(source)
     if jobs is None:
         return None
     doc = YamlDocument(path, source, None)
-    data = _Converter(None, doc).chunks(source, jobs)
+    data = _Converter(None, doc, cache).chunks(source, jobs)
     if data is None:
         return None
+    if cache is not None:
+        cache.save()
     doc.data = data
     return doc
+
+
+class ChunkCache:
+    """The converted chunks of one large spec file, by content, kept between runs.
+
+    Converting rapidyaml's tree to Python data is most of a large spec's load (3.0 s of
+    3.1 s for the 13 MB synthetic spec), and after a one-field edit all but one chunk
+    convert to what they did before. Each chunk's entries and findings are stored under a
+    hash of the file's path, the pointer of the mapping it fills and its bytes; a chunk
+    with the same hash is taken from here instead of being parsed. A run keeps the chunks
+    it used and drops the rest, so the file holds one spec's worth.
+
+    Stored with `marshal`: plain data only, so reading a cache file cannot run code (as a
+    pickle could), and about as fast to read as a pickle. The file is refused, as a cold
+    cache, when it was written by another Python or another version of this module, or
+    cannot be read at all.
+    """
+
+    _FORMAT = 1
+
+    def __init__(self, file: Path, entries: dict[bytes, Any]) -> None:
+        self.file = file
+        self._entries = entries
+        self._used: dict[bytes, Any] = {}
+        self.hits = self.misses = 0
+
+    @classmethod
+    def open(cls, cache_dir: Path, path: str) -> ChunkCache:
+        name = hashlib.blake2b(os.path.abspath(path).encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+        file = cache_dir / "parsed" / f"{name}.marshal"
+        entries: dict[bytes, Any] = {}
+        try:
+            stored = marshal.loads(file.read_bytes())
+            if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == _cache_stamp():
+                entries = stored[1]
+        except (OSError, EOFError, ValueError, TypeError):
+            pass  # a missing or damaged cache is a cold cache
+        return cls(file, entries)
+
+    @staticmethod
+    def key(path: str, where: _Where, chunk: memoryview) -> bytes:
+        h = hashlib.blake2b(digest_size=16)
+        h.update(path.encode("utf-8", "surrogatepass") + b"\0" + _pointer(where).encode("utf-8", "surrogatepass") + b"\0")
+        h.update(chunk)
+        return h.digest()
+
+    def get(self, key: bytes) -> Any:
+        found = self._entries.get(key)
+        if found is not None:
+            self._used[key] = found
+            self.hits += 1
+        else:
+            self.misses += 1
+        return found
+
+    def put(self, key: bytes, value: Any) -> None:
+        self._used[key] = value
+
+    def save(self) -> None:
+        if self._used.keys() == self._entries.keys():
+            return  # every chunk was found here, and nothing else is kept: nothing to write
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.file.with_name(f"{self.file.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(marshal.dumps((_cache_stamp(), self._used)))
+            os.replace(tmp, self.file)
+        except (OSError, ValueError):
+            pass  # the cache only saves time
+
+
+@functools.cache
+def _cache_stamp() -> str:
+    """What a cached chunk's conversion depends on besides its bytes: this module's code
+    (the strict scalar rules), rapidyaml's version and Python's (marshal's format)."""
+    import ryml
+
+    own = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=12).hexdigest()
+    return f"{ChunkCache._FORMAT} {own} {getattr(ryml, '__version__', '?')} {sys.version}"
 
 
 def _plan(src: bytes) -> list[_Job] | None:
@@ -476,7 +570,8 @@ def _plan_map(src: bytes, start: int, end: int, indent: int, jobs: list[_Job]) -
                 jobs.extend(inner)
                 jobs.append((_CLOSE,))
                 continue
-        if keys and stop - chunk_start > CHUNK_BYTES:
+        if keys and (stop - chunk_start > 2 * CHUNK_BYTES
+                     or at - chunk_start >= CHUNK_BYTES // 2 and zlib.crc32(key) % _CUT_ODDS == 0):
             jobs.append((_CHUNK, chunk_start, at, keys))
             keys = []
         if not keys:
@@ -529,11 +624,12 @@ def _parse_chunk(chunk: memoryview) -> Any:
 class _Converter:
     """rapidyaml tree -> Python data, with strict scalar resolution."""
 
-    def __init__(self, tree: Any, doc: YamlDocument) -> None:
+    def __init__(self, tree: Any, doc: YamlDocument, cache: ChunkCache | None = None) -> None:
         import ryml
 
         self.t = tree
         self.doc = doc
+        self.cache = cache
         self.none = ryml.NONE
 
     def convert(self) -> Any:
@@ -612,35 +708,98 @@ class _Converter:
 
     def _chunk(self, view: memoryview, job: _Job, stack: list[tuple[dict[str, Any], _Where]]) -> bool:
         kind, start, end, keys = job
-        t = self.t = _parse_chunk(view[start:end])
+        out, where = stack[-1]
+        chunk = view[start:end]
+        cache = self.cache
+        if kind == _CHUNK and cache is None:
+            return self._convert(chunk, keys, out, where)
+        if kind == _CHUNK and cache is not None:
+            key = ChunkCache.key(self.doc.path, where, chunk)
+            found = cache.get(key)
+            if found is None:
+                found = self._convert_for_cache(chunk, keys, where)
+                if found is None:
+                    return False
+                cache.put(key, found)
+            # Replayed as `_entries` would have met them: a duplicate key is found against
+            # `out`, between the findings of its key's text and those of its value.
+            for name, key_findings, value, value_findings in found:
+                self._replay(key_findings)
+                if name in out:
+                    self._duplicate(name, (where, name))
+                self._replay(value_findings)
+                out[name] = value  # interned: marshal keeps that mark on the strings it stores
+            return True
+        t = self.t = self._parsed(chunk, keys)
         try:
             if t is None:
                 return False
-            root = t.root_id()
-            if t.is_stream(root) or not t.is_map(root) or t.num_children(root) != len(keys):
-                return False
-            c = t.first_child(root)
-            for key in keys:
-                if bytes(t.key(c)) != key:
-                    return False
-                c = t.next_sibling(c)
-            out, where = stack[-1]
-            c = t.first_child(root)
-            if kind == _CHUNK:
-                self._entries(c, out, where)
-                return True
+            c = t.first_child(t.root_id())
             if not t.is_keyval(c) or not t.val_is_null(c) or t.is_val_quoted(c) or t.has_val_tag(c):
                 return False
-            key = sys.intern(self._text(bytes(t.key(c)), where))
-            child = (where, key)
-            if key in out:
-                self._duplicate(key, child)
+            name = sys.intern(self._text(bytes(t.key(c)), where))
+            child = (where, name)
+            if name in out:
+                self._duplicate(name, child)
             below: dict[str, Any] = {}
-            out[key] = below
+            out[name] = below
             stack.append((below, child))
             return True
         finally:
             self.t = None  # this chunk's tree goes before the next is parsed
+
+    def _convert(self, chunk: memoryview, keys: list[bytes], out: dict[str, Any], where: _Where) -> bool:
+        """Add the entries of `chunk` to `out`; False when it is not a mapping of `keys`."""
+        t = self.t = self._parsed(chunk, keys)
+        try:
+            if t is None:
+                return False
+            self._entries(t.first_child(t.root_id()), out, where)
+            return True
+        finally:
+            self.t = None
+
+    def _convert_for_cache(self, chunk: memoryview, keys: list[bytes], where: _Where) -> list[tuple[Any, ...]] | None:
+        """The chunk's entries as `ChunkCache` keeps them, in order: (key, findings of the
+        key's text, value, findings of the value), duplicates not yet looked for."""
+        t = self.t = self._parsed(chunk, keys)
+        if t is None:
+            return None
+        findings = self.doc.findings
+        entries: list[tuple[Any, ...]] = []
+        try:
+            c = t.first_child(t.root_id())
+            while c != self.none:
+                at = len(findings)
+                name = sys.intern(self._text(bytes(t.key(c)), where))
+                key_findings = [_plain_finding(f) for f in findings[at:]]
+                del findings[at:]
+                value = self._node(c, (where, name))
+                entries.append((name, key_findings, value, [_plain_finding(f) for f in findings[at:]]))
+                del findings[at:]
+                c = t.next_sibling(c)
+            return entries
+        finally:
+            self.t = None
+
+    def _replay(self, findings: list[tuple[int, str, str, str]]) -> None:
+        self.doc.findings.extend(Finding(Level(lv), rule, msg, self.doc.path, ptr) for lv, rule, msg, ptr in findings)
+
+    @staticmethod
+    def _parsed(chunk: memoryview, keys: list[bytes]) -> Any:
+        """The chunk's tree, or None unless it is a mapping of exactly `keys`, in order."""
+        t = _parse_chunk(chunk)
+        if t is None:
+            return None
+        root = t.root_id()
+        if t.is_stream(root) or not t.is_map(root) or t.num_children(root) != len(keys):
+            return None
+        c = t.first_child(root)
+        for key in keys:
+            if bytes(t.key(c)) != key:
+                return None
+            c = t.next_sibling(c)
+        return t
 
     def _text(self, data: bytes, where: _Where) -> str:
         try:
@@ -688,6 +847,11 @@ class _Converter:
                 error("yaml-ambiguous", f"unquoted {raw!r} is {meaning}; quote it", self.doc.path, _pointer(where))
             )
         return raw
+
+
+def _plain_finding(f: Finding) -> tuple[int, str, str, str]:
+    """A loading finding as `ChunkCache` stores it (marshal takes plain data only)."""
+    return int(f.level), f.rule, f.message, f.pointer
 
 
 #: A node's place while loading: () for the root, else (parent's place, key or index).

@@ -279,7 +279,7 @@ def test_a_chunk_that_is_not_the_planned_keys_is_refused() -> None:
 
 
 def test_small_and_json_files_take_the_whole_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    def refuse(path: str, source: bytes) -> None:
+    def refuse(*args: Any) -> None:
         raise AssertionError("chunked")
 
     monkeypatch.setattr(yamlio, "_load_chunked", refuse)
@@ -508,3 +508,140 @@ def test_located_findings_in_a_chunked_file(monkeypatch: pytest.MonkeyPatch) -> 
     doc = yamlio.load_yaml(PATH, text)
     assert [(f.pointer, *doc.locate(f.pointer)) for f in doc.findings] == [("/a/c/d", 4, 5)]
     assert re.search("leading zero", doc.findings[0].message)
+
+
+# -- the chunk cache -----------------------------------------------------------------------
+
+
+def cached(text: str, monkeypatch: pytest.MonkeyPatch, cache_dir: Path, chunk_bytes: int = 0,
+           ) -> tuple[tuple[str, Any], yamlio.ChunkCache]:
+    """A chunked load through the cache in `cache_dir`, and the cache it used."""
+    monkeypatch.setattr(yamlio, "CHUNK_BYTES", chunk_bytes)
+    cache = yamlio.ChunkCache.open(cache_dir, PATH)
+    return outcome(lambda: yamlio._load_chunked(PATH, text.encode(), cache)), cache
+
+
+def only_key_lines_parsed(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """From now on, the texts rapidyaml parses, which must be `key:` lines opening a mapping."""
+    parsed: list[bytes] = []
+    original = yamlio._parse_chunk
+
+    def parse(chunk: memoryview) -> Any:
+        parsed.append(bytes(chunk))
+        assert re.fullmatch(rb" *[^ \n][^\n]*:\n", bytes(chunk)), f"parsed a cached chunk: {bytes(chunk)!r}"
+        return original(chunk)
+
+    monkeypatch.setattr(yamlio, "_parse_chunk", parse)
+    return parsed
+
+
+def test_a_cached_load_is_the_whole_load_and_parses_nothing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    expected = whole(RICH)
+    first, cold = cached(RICH, monkeypatch, tmp_path)
+    assert first == expected and cold.hits == 0 and cold.misses > 5
+    parsed = only_key_lines_parsed(monkeypatch)
+    second, warm = cached(RICH, monkeypatch, tmp_path)
+    assert b"paths:\n" in parsed and b"  schemas:\n" in parsed
+    # The same data in the same key order, and the same findings (the duplicate schema `A`,
+    # the ambiguous scalars) replayed from the cache, in the same order.
+    assert second == expected
+    assert (warm.hits, warm.misses) == (cold.misses, 0)
+
+
+def test_duplicates_across_cached_chunks_are_still_found(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    text = "a: 1\nb: 2\na: 3\n"
+    cached(text, monkeypatch, tmp_path)
+    again, _ = cached(text, monkeypatch, tmp_path)
+    assert again == whole(text)
+    assert [f[0] for f in again[1][1]] == ["yaml-duplicate-key"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                                                    HealthCheck.function_scoped_fixture])
+@given(before=documents(), after=documents(), chunk_bytes=st.sampled_from([0, 1, 25, 80]))
+def test_a_load_after_an_edit_is_the_whole_load_of_the_edited_text(
+        monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory,
+        before: str, after: str, chunk_bytes: int) -> None:
+    """Whatever the cache holds from the text before, the text after loads as it would
+    whole (or declines, as the uncached chunked load does)."""
+    cache_dir = tmp_path_factory.mktemp("chunks")
+    with monkeypatch.context() as patch:
+        cached(before, patch, cache_dir, chunk_bytes)
+        got, _ = cached(after, patch, cache_dir, chunk_bytes)
+        plain = chunked(after, patch, chunk_bytes)
+    assert got == plain
+
+
+def spec_like(paths: int, edited: int | None = None) -> str:
+    """A document shaped like a large spec: many path items of a few hundred bytes."""
+    lines = ["openapi: 3.1.0", "paths:"]
+    for n in range(paths):
+        lines += [f"  /op{n}:", "    post:", f"      operationId: op{n}", "      requestBody:",
+                  "        content:", "          application/json:", "            schema:",
+                  "              type: object", "              properties:"]
+        lines += [f"                field{k}: {{type: string, maxLength: {k + 1}}}" for k in range(6)]
+        if n == edited:
+            lines.append("                added: {type: string, minLength: 1}")
+    return "\n".join(lines) + "\n"
+
+
+def test_an_edit_misses_only_the_chunks_around_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The cuts depend on the keys, not on byte offsets: a line added to one path item
+    leaves every chunk but its own (and rarely the next) as it was."""
+    base = spec_like(600)
+    _, cold = cached(base, monkeypatch, tmp_path, chunk_bytes=4000)
+    assert cold.misses > 40
+    edited = spec_like(600, edited=7)
+    got, warm = cached(edited, monkeypatch, tmp_path, chunk_bytes=4000)
+    assert got == whole(edited)
+    assert 1 <= warm.misses <= 2 and warm.hits >= cold.misses - 2
+
+
+def test_a_cache_file_is_kept_to_what_the_last_load_used(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    cached(spec_like(300), monkeypatch, tmp_path, chunk_bytes=4000)
+    for n in range(5):
+        cached(spec_like(300, edited=n * 50), monkeypatch, tmp_path, chunk_bytes=4000)
+    _, last = cached(spec_like(300, edited=200), monkeypatch, tmp_path, chunk_bytes=4000)
+    assert last.misses == 0
+    assert len(yamlio.ChunkCache.open(tmp_path, PATH)._entries) == last.hits
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "other stamp", "not a tuple", "directory"])
+def test_a_damaged_or_foreign_cache_file_is_a_cold_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                          damage: str) -> None:
+    _, cold = cached(RICH, monkeypatch, tmp_path)
+    file = cold.file
+    raw = file.read_bytes()
+    if damage == "truncated":
+        file.write_bytes(raw[: len(raw) // 2])
+    elif damage == "garbage":
+        file.write_bytes(b"\x00\xff" * 50)
+    elif damage == "other stamp":
+        import marshal
+
+        stamp, entries = marshal.loads(raw)
+        file.write_bytes(marshal.dumps((stamp + " changed", entries)))
+    elif damage == "not a tuple":
+        import marshal
+
+        file.write_bytes(marshal.dumps([1, 2, 3]))
+    else:
+        file.unlink()
+        file.mkdir()
+    got, cache = cached(RICH, monkeypatch, tmp_path)
+    assert got == whole(RICH)
+    assert (cache.hits, cache.misses) == (0, cold.misses)
+
+
+def test_load_yaml_uses_the_cache_only_when_given_a_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(yamlio, "CHUNKED_MIN_BYTES", 0)
+    monkeypatch.setattr(yamlio, "CHUNK_BYTES", 0)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(RICH, encoding="utf-8")
+    yamlio.load_yaml(spec)
+    assert not (tmp_path / "cache").exists()
+    first = yamlio.load_yaml(spec, cache_dir=tmp_path / "cache")
+    assert len(list((tmp_path / "cache" / "parsed").iterdir())) == 1
+    only_key_lines_parsed(monkeypatch)
+    second = yamlio.load_yaml(spec, cache_dir=tmp_path / "cache")
+    assert repr(second.data) == repr(first.data) and second.findings == first.findings
