@@ -164,10 +164,10 @@ class Cases:
     """The contract cases: cases.json already written, plus what the coverage report needs."""
 
     json: BinaryIO  # cases.json, UTF-8, in a temporary file
-    keywords: list[dict[str, Any]]  # the keyword table `covers` entries index into
-    #: (case id, keyword index, polarity) per keyword a case covers: what the coverage report
+    keywords: dict[str, dict[str, Any]]  # the keyword table `covers` entries name, by id
+    #: (case id, keyword id, polarity) per keyword a case covers: what the coverage report
     #: needs, without keeping each case's `covers` dicts (25 MiB at 1000 operations).
-    covered: list[tuple[str, int, str]]
+    covered: list[tuple[str, str, str]]
 
 
 class CaseBuilder:
@@ -182,11 +182,11 @@ class CaseBuilder:
         # peak. The writer stages it from the file, a chunk at a time.
         self.out: BinaryIO = tempfile.TemporaryFile()  # noqa: SIM115 (outlives this call: it is the output)
         self._count = 0
-        self.covered: list[tuple[str, int, str]] = []
+        self.covered: list[tuple[str, str, str]] = []
         self._ids: set[str] = set()
         self.errata = {str(e.id): e for e in api.errata}
-        self.keywords: list[dict[str, Any]] = []
-        self._keyword_index: dict[tuple[str, str, str, str], int] = {}
+        self.keywords: dict[str, dict[str, Any]] = {}
+        self._keyword_ids: dict[tuple[str, str, str, str], str] = {}
         self.tables = {Path(t.key.split("#")[0]).name + "#" + t.key.split("#", 1)[1]: t for t in api.code_tables}
 
     # -- ids and bookkeeping ----------------------------------------------------------
@@ -202,19 +202,28 @@ class CaseBuilder:
             self.covered.extend((case_id, c["keyword"], c["polarity"]) for c in case["covers"])
 
     def covers(self, site: Site, polarity: str) -> list[dict[str, Any]]:
-        """What a case covers: an index into the keyword table, and which way.
+        """What a case covers: the id of a keyword in the keyword table, and which way.
 
         The keyword and its value are stored once in `keywords`, not per case: an enum's
-        value list repeated in every one of its cases was a third of cases.json.
+        value list repeated in every one of its cases was a third of cases.json. The id
+        says where the keyword is written (`ops.yaml#/components/schemas/A/maxLength`), not
+        where it comes in the table: an index renumbered every later case when a doc change
+        added one keyword, so the diff of cases.json showed half the file changed.
         """
         value = site.value if site.keyword != "enum" else list(site.value)
         fact = (site.file, site.pointer, site.keyword, repr(value))
-        index = self._keyword_index.get(fact)
-        if index is None:
-            index = self._keyword_index[fact] = len(self.keywords)
-            self.keywords.append({"file": site.file, "pointer": site.pointer, "keyword": site.keyword,
-                                  "value": value})
-        return [{"keyword": index, "polarity": polarity}]
+        keyword_id = self._keyword_ids.get(fact)
+        if keyword_id is None:
+            tokens = (site.keyword, value) if site.keyword == "required" else (site.keyword,)
+            base = keyword_id = f"{site.file}#{join_pointer(site.pointer, *tokens)}"
+            n = 1
+            while keyword_id in self.keywords:  # a pointer JSON Schema would not write twice
+                n += 1
+                keyword_id = f"{base}#{n}"
+            self._keyword_ids[fact] = keyword_id
+            self.keywords[keyword_id] = {"file": site.file, "pointer": site.pointer, "keyword": site.keyword,
+                                         "value": value}
+        return [{"keyword": keyword_id, "polarity": polarity}]
 
     # -- entry ---------------------------------------------------------------------
     def build(self) -> Cases:
@@ -223,7 +232,7 @@ class CaseBuilder:
                            "server": str(f.server_url),
                            "variables": {str(v.wire): str(v.default) for v in f.server_variables}}
                    for f in self.api.families}
-        header = {"format": "aiccgen-contract-cases", "version": 1, "package": self.api.package, "clients": clients}
+        header = {"format": "aiccgen-contract-cases", "version": 2, "package": self.api.package, "clients": clients}
         self.out.write(b"{\n " + b",\n ".join(
             f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False, sort_keys=True)}".encode() for k, v in header.items()))
         self.out.write(b',\n "cases": [')
@@ -235,10 +244,11 @@ class CaseBuilder:
         self._code_cases()
         self.out.write(b"\n ]" if self._count else b"]")
         # The keyword table last: it is complete only once every case has been added.
-        self.out.write(b',\n "keywords": [')
-        for n, keyword in enumerate(self.keywords):
-            self.out.write(_item_break(n) + json.dumps(keyword, ensure_ascii=False).encode())
-        self.out.write(b"\n ]\n}\n" if self.keywords else b"]\n}\n")
+        self.out.write(b',\n "keywords": {')
+        for n, (keyword_id, keyword) in enumerate(self.keywords.items()):
+            entry = f"{json.dumps(keyword_id, ensure_ascii=False)}: {json.dumps(keyword, ensure_ascii=False)}"
+            self.out.write(_item_break(n) + entry.encode())
+        self.out.write(b"\n }\n}\n" if self.keywords else b"}\n}\n")
         return Cases(self.out, self.keywords, self.covered)
 
     def _family_key(self, path: str) -> str:
@@ -531,8 +541,8 @@ def build_cases(spec_set: SpecSet, api: ir.API) -> Cases:
 def coverage(cases: Cases) -> list[dict[str, Any]]:
     """Per constraint keyword: its value and the ids of its positive and negative cases."""
     found: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for case_id, index, polarity in cases.covered:
-        c = cases.keywords[index]
+    for case_id, keyword_id, polarity in cases.covered:
+        c = cases.keywords[keyword_id]
         key = (c["file"], c["pointer"], c["keyword"])
         entry = found.setdefault(key, {"file": c["file"], "pointer": c["pointer"], "keyword": c["keyword"],
                                        "value": c["value"], "positive": [], "negative": []})

@@ -97,3 +97,24 @@ def test_tightened_limit(regenerate: tuple[Path, object]) -> None:
     with client, pytest.raises(package.RequestValidationError) as info:
         client.create_call(soft_phone="123456789", called="1")  # nine characters: refused before sending
     assert (info.value.field, info.value.constraint, info.value.limit) == ("soft_phone", "maxLength", 8)
+
+
+def test_an_added_limit_changes_only_its_own_lines_of_cases_json(tmp_path: Path) -> None:
+    """Users review generated diffs: one keyword added to a spec adds its cases and its
+    entry in the keyword table, and leaves every other line of cases.json as it was (when
+    cases named keywords by their index in the table, every later case line changed)."""
+    specs = tmp_path / "specs"
+    shutil.copytree(ROOT / "specs", specs)
+    out = tmp_path / "generated"
+    assert main(["generate", "--specs", str(specs), "--out", str(out), "--no-cache"]) == 0
+    before = (out / "tests" / "cases.json").read_text(encoding="utf-8").splitlines()
+    edit(specs / "mobile-agent.yaml", "        callerPresent:\n          type: string\n",
+         "        callerPresent:\n          type: string\n          minLength: 1\n")
+    assert main(["generate", "--specs", str(specs), "--out", str(out), "--no-cache"]) == 0
+    after = (out / "tests" / "cases.json").read_text(encoding="utf-8").splitlines()
+    added = [line for line in after if line not in set(before)]
+    removed = [line for line in before if line not in set(after)]
+    assert removed == []
+    assert len(added) == 3, added  # a case within the limit, one past it, and the keyword
+    assert sum("-callerPresent-minLength" in line for line in added) == 2, added
+    assert "/callerPresent/minLength" in added[-1]
