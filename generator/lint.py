@@ -231,7 +231,7 @@ def _registry(ctx: _Context) -> Any:
     return Registry(retrieve=retrieve)  # type: ignore[call-arg]
 
 
-def _value_validator(spec_set: SpecSet) -> Any:
+def _value_validator(spec_set: SpecSet, *, with_answers: bool = False) -> Any:
     """The validator for values against the specs' schemas.
 
     openapi-schema-validator's OAS 3.1 validator is jsonschema's 2020-12 validator plus
@@ -242,7 +242,8 @@ def _value_validator(spec_set: SpecSet) -> Any:
     key = id(spec_set)
     memo = _VALUE_VALIDATORS.get(key)
     if memo is not None and memo[0]() is spec_set:
-        return memo[1]  # decided once per spec set: lint, build and contract ask thousands of times
+        # decided once per spec set: lint, build and contract ask thousands of times
+        return memo[1:] if with_answers else memo[1]
     if any(b"discriminator" in d.source for d in spec_set.documents()):
         from openapi_schema_validator import OAS31Validator
 
@@ -251,23 +252,30 @@ def _value_validator(spec_set: SpecSet) -> Any:
         from jsonschema import Draft202012Validator
 
         chosen = Draft202012Validator
-    _VALUE_VALIDATORS[key] = (weakref.ref(spec_set, lambda _ref: _VALUE_VALIDATORS.pop(key, None)), chosen)
-    return chosen
+    answers: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
+    _VALUE_VALIDATORS[key] = (weakref.ref(spec_set, lambda _ref: _VALUE_VALIDATORS.pop(key, None)), chosen, answers)
+    return (chosen, answers) if with_answers else chosen
 
 
-_VALUE_VALIDATORS: dict[int, tuple[weakref.ref[SpecSet], Any]] = {}
+#: per spec set: the validator class, and `schema_errors`' answers so far
+_VALUE_VALIDATORS: dict[int, tuple[weakref.ref[SpecSet], Any, dict[tuple[str, str, str], list[tuple[str, str]]]]] = {}
 
 
 def schema_errors(ctx_or_set: Any, path: str, schema_pointer: str, value: Any) -> list[tuple[str, str]]:
     """(instance pointer, message) for each way `value` breaks the schema at
     `path#schema_pointer`. Shared by lint and the contract-test generator."""
     ctx = ctx_or_set if isinstance(ctx_or_set, _Context) else _Context(ctx_or_set)
-    uri = Path(path).as_uri()
-    validator = _value_validator(ctx.spec_set)({"$ref": f"{uri}#{schema_pointer}"}, registry=_registry(ctx))
-    out = []
-    for err in validator.iter_errors(value):
-        out.append((join_pointer("", *err.absolute_path), shorten(err.message, 200)))
-    return sorted(out)
+    chosen, answers = _value_validator(ctx.spec_set, with_answers=True)
+    # The same example is checked by lint, by the IR builder and by the contract cases:
+    # each (schema, value) once per spec set. The JSON text tells 1, 1.0 and true apart.
+    key = (path, schema_pointer, json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr))
+    found = answers.get(key)
+    if found is None:
+        uri = Path(path).as_uri()
+        validator = chosen({"$ref": f"{uri}#{schema_pointer}"}, registry=_registry(ctx))
+        found = answers[key] = sorted((join_pointer("", *err.absolute_path), shorten(err.message, 200))
+                                      for err in validator.iter_errors(value))
+    return list(found)
 
 
 def _check_examples(ctx: _Context, doc: YamlDocument) -> Iterator[Finding]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -261,3 +263,50 @@ def test_bundled_spec_edit_is_caught(tmp_path: Path, capsys: pytest.CaptureFixtu
     (finding,) = [parse(x) for x in lines]
     assert finding[3] == "/components/schemas/CreateCallRequest/properties/softPhone"
     assert finding[4] == "maxLength 23 differs from the documented limit of 32 characters"
+
+
+def test_each_example_is_checked_once_per_spec_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """lint, the IR builder and the contract cases all check the documented examples
+    against their schemas: each (schema, value) is validated once, and answered the same."""
+    from generator import lint as lint_module
+    from generator.contract import build_cases
+    from generator.pipeline import build
+
+    validated: list[int] = []
+    asked: list[tuple[Any, ...]] = []
+    registry, schema_errors = lint_module._registry, lint_module.schema_errors
+
+    def counting_registry(ctx: Any) -> Any:
+        validated.append(1)
+        return registry(ctx)
+
+    def recording(*args: Any) -> list[tuple[str, str]]:
+        answer = schema_errors(*args)
+        asked.append((*args[1:3], json.dumps(args[3], sort_keys=True), answer))
+        return answer
+
+    monkeypatch.setattr(lint_module, "_registry", counting_registry)
+    monkeypatch.setattr(lint_module, "schema_errors", recording)
+    api, spec_set, findings = build([str(ROOT / "specs")])
+    assert api is not None and spec_set is not None
+    monkeypatch.setattr("generator.contract.schema_errors", recording)
+    build_cases(spec_set, api)
+    distinct = {a[:3] for a in asked}
+    assert len(validated) == len(distinct) < len(asked)
+    assert all(len({a[3] == b[3] for b in asked if b[:3] == a[:3]}) == 1 for a in asked)
+
+
+def test_checked_values_that_python_calls_equal_are_told_apart(tmp_path: Path) -> None:
+    """`True == 1` in Python, but not in JSON Schema: the answers are kept per JSON text."""
+    from generator.lint import schema_errors
+    from generator.specset import load_spec_set
+
+    spec = write(tmp_path, MINIMAL)
+    spec_set = load_spec_set([str(spec)])
+    path = spec_set.entries[0]
+    pointer = "/components/schemas/Count"
+    spec_set.doc(path).data["components"]["schemas"]["Count"] = {"type": "integer"}
+    assert schema_errors(spec_set, path, pointer, 1) == []
+    assert schema_errors(spec_set, path, pointer, True) != []
+    assert schema_errors(spec_set, path, pointer, 1.0) == []  # an integer to JSON Schema
+    assert schema_errors(spec_set, path, pointer, "1") != []
