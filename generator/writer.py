@@ -14,6 +14,7 @@ next run rolls back what they describe before it starts.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import os
@@ -261,9 +262,11 @@ def _diff_summary(old: Readable, new: Readable) -> str:
     Linear on purpose: difflib is quadratic in the worst case and took minutes on a
     1000-operation module where one line had changed (docs/performance.md). A moved line
     counts as unchanged, which is what a reviewer skimming the summary wants anyway. The
-    common ends are found on the bytes, so only the changed middle is decoded and split:
-    splitting two 60 MB versions of cases.json into lines raised a warm regeneration's
-    peak memory by 120 MiB. Files are read through `_FileView`, a block at a time.
+    common ends are found on the bytes, so only the changed middle is read: splitting two
+    60 MB versions of cases.json into lines raised a warm regeneration's peak memory by
+    120 MiB. Files are read through `_FileView`, a block at a time, and the middle is
+    counted a block at a time too (`_line_counts`): two changes far apart in cases.json
+    (a case and its keyword's entry) make a middle of tens of MB.
     """
     size = min(len(old), len(new))
     head = _common_length(old, new, size)
@@ -275,13 +278,35 @@ def _diff_summary(old: Readable, new: Readable) -> str:
         cut = old.find(b"\n", end_old)
         step = len(old) - end_old if cut < 0 else cut + 1 - end_old
         end_old, end_new = end_old + step, end_new + step
-    try:
-        a = old[start:end_old].decode("utf-8").splitlines()
-        b = new[start:end_new].decode("utf-8").splitlines()
-    except UnicodeDecodeError:
+    before, after = _line_counts(old, start, end_old), _line_counts(new, start, end_new)
+    if before is None or after is None:
         return "binary"
-    before, after = Counter(a), Counter(b)
     return f"+{sum((after - before).values())} -{sum((before - after).values())} lines"
+
+
+def _line_counts(data: Readable, start: int, end: int) -> Counter[int] | None:
+    """The lines of data[start:end] (`str.splitlines`' lines of its UTF-8 text) as a
+    multiset of their hashes, read and decoded a block at a time; None when not UTF-8.
+
+    Hashes, not the lines: the counts of a 30 MB middle then take a few MB. Two different
+    lines with equal 64-bit hashes would be miscounted, in a summary meant for reading."""
+    counts: Counter[int] = Counter()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    carry = ""
+    at = start
+    try:
+        while True:
+            block = data[at:min(end, at + _CHUNK)]
+            at += len(block)
+            final = at >= end
+            lines = (carry + decoder.decode(block, final)).splitlines(keepends=True)
+            # The last line may go on in the next block (a "\r" may be half of "\r\n").
+            carry = "" if final or not lines else lines.pop()
+            counts.update(hash(line.splitlines()[0]) for line in lines)
+            if final:
+                return counts
+    except UnicodeDecodeError:
+        return None
 
 
 def _line_start(data: Readable, at: int, start: int) -> bool:

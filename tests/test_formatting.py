@@ -138,6 +138,18 @@ def test_diff_summary_of_files_read_in_small_blocks_equals_the_bytes(head: str, 
         assert _diff_summary(_file(stack, before), _file(stack, after)) == _line_diff(before, after)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text("ab\n\r\x85\u2028é中", max_size=60), st.integers(1, 9))
+def test_changed_lines_are_counted_a_block_at_a_time_as_splitlines_counts_them(text: str, block: int) -> None:
+    """Blocks of a few bytes cut "\r\n" and multi-byte characters in two."""
+    data = text.encode()
+    expected = Counter(hash(line) for line in text.splitlines())
+    with mock.patch.object(writer, "_CHUNK", block), ExitStack() as stack:
+        assert writer._line_counts(data, 0, len(data)) == expected
+        assert writer._line_counts(_file(stack, data), 0, len(data)) == expected
+    assert writer._line_counts(b"ok\n\xff\n", 0, 5) is None
+
+
 def test_diff_summary_of_files_across_slices() -> None:
     base = b"".join(b"%06d\n" % i for i in range(40_000))
     for at in (0, 65536, len(base) - 65537, len(base) - 1):
