@@ -16,7 +16,9 @@ a time, each tree freed before the next, and with the source kept as UTF-8 bytes
 where the decoded text of a spec in Chinese is a 25 MiB str), it peaks at 87 MiB, in the
 same time. The split is only an optimisation: anything unusual about the text, or a chunk
 that does not parse to exactly the keys the split expected, and the whole file is parsed
-at once as before.
+at once as before. Given a cache folder (`generate` gives its own), each chunk's converted
+data is kept between runs by content (`ChunkCache`): after an edit only the chunk holding
+it is parsed again.
 
 Locations: rapidyaml does not keep line/column per node, so `Locator` uses ruamel.yaml's
 composer to map a JSON pointer to `line:col`, lazily and only when a finding needs it.
@@ -35,6 +37,7 @@ import marshal
 import math
 import os
 import re
+import struct
 import sys
 import zlib
 from dataclasses import dataclass, field
@@ -439,12 +442,14 @@ class ChunkCache:
     it used and drops the rest, so the file holds one spec's worth.
 
     Stored with `marshal`: plain data only, so reading a cache file cannot run code (as a
-    pickle could), and about as fast to read as a pickle. The file is refused, as a cold
-    cache, when it was written by another Python or another version of this module, or
-    cannot be read at all.
+    pickle could), and about as fast to read as a pickle. Each chunk is its own frame with
+    its length and hash, written one after the other: one marshal of the whole cache was a
+    9 MB string at the end of the load, which raised a cold run's peak. A frame whose hash
+    does not match ends the reading there, and a file written by another Python or another
+    version of this module, or that cannot be read at all, is a cold cache.
     """
 
-    _FORMAT = 1
+    _FORMAT = 2
 
     def __init__(self, file: Path, entries: dict[bytes, Any]) -> None:
         self.file = file
@@ -458,11 +463,24 @@ class ChunkCache:
         file = cache_dir / "parsed" / f"{name}.marshal"
         entries: dict[bytes, Any] = {}
         try:
-            stored = marshal.loads(file.read_bytes())
-            if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == _cache_stamp():
-                entries = stored[1]
-        except (OSError, EOFError, ValueError, TypeError):
-            pass  # a missing or damaged cache is a cold cache
+            raw = memoryview(file.read_bytes())
+        except OSError:
+            return cls(file, entries)  # no cache yet
+        stamp = _cache_stamp().encode()
+        if bytes(raw[: len(stamp)]) != stamp:
+            return cls(file, entries)  # another Python, rapidyaml or aiccgen wrote it
+        at = len(stamp)
+        while at + _FRAME.size <= len(raw):
+            size, digest = _FRAME.unpack_from(raw, at)
+            frame = raw[at + _FRAME.size : at + _FRAME.size + size]
+            if len(frame) != size or hashlib.blake2b(frame, digest_size=16).digest() != digest:
+                break  # damaged or cut short: what was read before is sound
+            try:
+                key, value = marshal.loads(frame)
+            except (EOFError, ValueError, TypeError):
+                break
+            entries[key] = value
+            at += _FRAME.size + size
         return cls(file, entries)
 
     @staticmethod
@@ -490,10 +508,18 @@ class ChunkCache:
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.file.with_name(f"{self.file.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(marshal.dumps((_cache_stamp(), self._used)))
+            with tmp.open("wb") as out:
+                out.write(_cache_stamp().encode())
+                for key, value in self._used.items():
+                    frame = marshal.dumps((key, value))
+                    out.write(_FRAME.pack(len(frame), hashlib.blake2b(frame, digest_size=16).digest()) + frame)
             os.replace(tmp, self.file)
         except (OSError, ValueError):
             pass  # the cache only saves time
+
+
+#: A `ChunkCache` frame's header: the length of the marshalled (key, entries) and its hash.
+_FRAME = struct.Struct("<I16s")
 
 
 @functools.cache
@@ -503,7 +529,7 @@ def _cache_stamp() -> str:
     import ryml
 
     own = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=12).hexdigest()
-    return f"{ChunkCache._FORMAT} {own} {getattr(ryml, '__version__', '?')} {sys.version}"
+    return f"aiccgen chunks {ChunkCache._FORMAT} {own} {getattr(ryml, '__version__', '?')} {sys.version}\n"
 
 
 def _plan(src: bytes) -> list[_Job] | None:
