@@ -12,6 +12,7 @@ template folder (`--templates DIR`): that folder is searched first.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -146,9 +147,18 @@ def docstring(text: Any, indent: int = 4, summary: str | None = None) -> str:
 
     Paragraphs are wrapped to the line length; backslashes, quotes and control characters
     are escaped, so a description holding triple quotes, backslashes or newlines followed
-    by code stays inert text."""
+    by code stays inert text.
+
+    Each distinct (text, indent, summary) is laid out once: specs repeat descriptions (a
+    shared field, a family's copies of one operation), and at 1000 operations 8007
+    docstrings had 3523 distinct texts; textwrap was the costliest filter of the render."""
+    return _docstring(str(text or ""), indent, summary)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _docstring(text: str, indent: int, summary: str | None) -> str:
     pad = " " * indent
-    paragraphs = [p for p in _paragraphs(_clean_text(str(text or "")))]
+    paragraphs = [p for p in _paragraphs(_clean_text(text))]
     if summary is not None:
         paragraphs = [_clean_text(summary)] + paragraphs
     if not paragraphs:

@@ -196,3 +196,19 @@ def test_raw_control_character_is_a_located_error(tmp_path: Path, capsys: pytest
     assert main(["validate", str(spec)]) == 1
     out = capsys.readouterr().out
     assert "api.yaml:2:17" in out and "U+008B is not allowed in YAML" in out
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.one_of(st.sampled_from(PAYLOADS), st.text(max_size=300)), indent=st.sampled_from([0, 4, 8]),
+       summary=st.one_of(st.none(), st.just(""), st.text(max_size=40)))
+def test_a_docstring_from_the_cache_is_the_one_laid_out_anew(text: str, indent: int, summary: str | None) -> None:
+    """Docstrings are laid out once per distinct (text, indent, summary): whichever of
+    str, SpecText, None summary or empty summary comes first, each gets its own layout."""
+    from generator import render
+    from generator.ir import SpecText
+
+    fresh = render._docstring.__wrapped__(text, indent, summary)
+    assert render.docstring(SpecText(text), indent, summary) == fresh
+    assert render.docstring(text, indent, summary) == fresh
+    other = "" if summary is None else None
+    assert render.docstring(text, indent, other) == render._docstring.__wrapped__(text, indent, other)
