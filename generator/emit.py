@@ -509,23 +509,21 @@ def md_url(url: SpecText) -> str:
     return "".join("\\" + ch if ch in "\\`*_{}[]<>()#+!|~" else ch for ch in str(url))
 
 
-def _json_utf8(value: Any) -> bytes:
-    """`json.dumps(value, ensure_ascii=False, indent=2)` and a newline, in UTF-8.
-
-    json's indenting encoder is pure Python (0.28 s for the 7 MB code-table document at
-    1000 operations); its compact encoder is C, and msgspec lays the compact text out with
-    the same indentation, copying numbers and strings as they are (0.07 s; equal output,
-    tests/test_docs.py)."""
-    import msgspec
-
-    return msgspec.json.format(json.dumps(value, ensure_ascii=False).encode("utf-8"), indent=2) + b"\n"
+def _json_utf8(value: Any) -> bytearray:
+    """`json.dumps(value, ensure_ascii=False, indent=2)` and a newline, in UTF-8, encoded
+    part by part as the encoder produces it (as `render_utf8`, for the same reason)."""
+    out = bytearray()
+    for part in json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(value):
+        out += part.encode("utf-8")
+    out += b"\n"
+    return out
 
 
 def _str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def code_tables_json(api: ir.API, model: DocsModel) -> bytes:
+def code_tables_json(api: ir.API, model: DocsModel) -> bytearray:
     """Every code table as one JSON document; codes keep their type (int or string)."""
     used_errata: dict[str, ir.Erratum] = {}
     tables = []

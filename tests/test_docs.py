@@ -19,8 +19,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from ruamel.yaml import YAML
 
@@ -477,18 +475,3 @@ def test_docs_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert generate(specs, out, "--check") == 1  # the client's codes.py is still stale
     stale = capsys.readouterr().out
     assert "codes.py" in stale and "docs/" not in stale
-
-
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-(10**30), 10**30) | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(st.characters(exclude_categories=("Cs",)), max_size=12),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
-    max_leaves=25)
-
-
-@settings(max_examples=400, deadline=None)
-@given(value=JSON_VALUES)
-def test_the_json_document_is_laid_out_as_json_dumps_indents(value: object) -> None:
-    """code-tables.json is compact C encoding re-indented by msgspec: byte for byte what
-    `json.dumps(indent=2)` writes, numbers (1e+100, -0.0) and escapes included."""
-    assert emit._json_utf8(value) == (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode()
