@@ -648,3 +648,24 @@ def test_load_yaml_uses_the_cache_only_when_given_a_folder(monkeypatch: pytest.M
     only_key_lines_parsed(monkeypatch)
     second = yamlio.load_yaml(spec, cache_dir=tmp_path / "cache")
     assert repr(second.data) == repr(first.data) and second.findings == first.findings
+
+
+def test_a_failed_save_leaves_the_last_cache_and_no_partial_file(monkeypatch: pytest.MonkeyPatch,
+                                                                 tmp_path: Path) -> None:
+    _, cold = cached(RICH, monkeypatch, tmp_path)
+    kept = cold.file.read_bytes()
+    calls = []
+
+    def failing(value: Any) -> bytes:
+        calls.append(1)
+        if len(calls) > 2:
+            raise OSError(28, "No space left on device")
+        return marshal_dumps(value)
+
+    marshal_dumps = yamlio.marshal.dumps
+    monkeypatch.setattr(yamlio.marshal, "dumps", failing)
+    got, _ = cached(RICH.replace("plain text", "plain words"), monkeypatch, tmp_path)
+    assert got == whole(RICH.replace("plain text", "plain words"))
+    assert len(calls) > 2
+    assert cold.file.read_bytes() == kept
+    assert [p.name for p in cold.file.parent.iterdir()] == [cold.file.name]
