@@ -231,8 +231,12 @@ def _registry(ctx: _Context) -> Any:
     return Registry(retrieve=retrieve)  # type: ignore[call-arg]
 
 
-def _value_validator(spec_set: SpecSet, *, with_answers: bool = False) -> Any:
-    """The validator for values against the specs' schemas.
+_Answers = dict[tuple[str, str, str], list[tuple[str, str]]]
+
+
+def _value_checking(spec_set: SpecSet) -> tuple[Any, _Answers]:
+    """The validator for values against the specs' schemas, and `schema_errors`' answers
+    so far; both kept per spec set, as lint, build and contract ask thousands of times.
 
     openapi-schema-validator's OAS 3.1 validator is jsonschema's 2020-12 validator plus
     `discriminator` handling (and ECMA regexes when `regress` is installed). Importing it
@@ -240,10 +244,9 @@ def _value_validator(spec_set: SpecSet, *, with_answers: bool = False) -> Any:
     the main process uses jsonschema's own validator unless a spec uses `discriminator`.
     """
     key = id(spec_set)
-    memo = _VALUE_VALIDATORS.get(key)
+    memo = _VALUE_CHECKING.get(key)
     if memo is not None and memo[0]() is spec_set:
-        # decided once per spec set: lint, build and contract ask thousands of times
-        return memo[1:] if with_answers else memo[1]
+        return memo[1], memo[2]
     if any(b"discriminator" in d.source for d in spec_set.documents()):
         from openapi_schema_validator import OAS31Validator
 
@@ -252,20 +255,19 @@ def _value_validator(spec_set: SpecSet, *, with_answers: bool = False) -> Any:
         from jsonschema import Draft202012Validator
 
         chosen = Draft202012Validator
-    answers: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
-    _VALUE_VALIDATORS[key] = (weakref.ref(spec_set, lambda _ref: _VALUE_VALIDATORS.pop(key, None)), chosen, answers)
-    return (chosen, answers) if with_answers else chosen
+    answers: _Answers = {}
+    _VALUE_CHECKING[key] = (weakref.ref(spec_set, lambda _ref: _VALUE_CHECKING.pop(key, None)), chosen, answers)
+    return chosen, answers
 
 
-#: per spec set: the validator class, and `schema_errors`' answers so far
-_VALUE_VALIDATORS: dict[int, tuple[weakref.ref[SpecSet], Any, dict[tuple[str, str, str], list[tuple[str, str]]]]] = {}
+_VALUE_CHECKING: dict[int, tuple[weakref.ref[SpecSet], Any, _Answers]] = {}
 
 
 def schema_errors(ctx_or_set: Any, path: str, schema_pointer: str, value: Any) -> list[tuple[str, str]]:
     """(instance pointer, message) for each way `value` breaks the schema at
     `path#schema_pointer`. Shared by lint and the contract-test generator."""
     ctx = ctx_or_set if isinstance(ctx_or_set, _Context) else _Context(ctx_or_set)
-    chosen, answers = _value_validator(ctx.spec_set, with_answers=True)
+    chosen, answers = _value_checking(ctx.spec_set)
     # The same example is checked by lint, by the IR builder and by the contract cases:
     # each (schema, value) once per spec set. The JSON text tells 1, 1.0 and true apart.
     key = (path, schema_pointer, json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr))
