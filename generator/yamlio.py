@@ -738,17 +738,17 @@ class _Converter:
         kind, start, end, keys = job
         out, where = stack[-1]
         chunk = view[start:end]
-        cache = self.cache
-        if kind == _CHUNK and cache is None:
-            return self._convert(chunk, keys, out, where)
-        if kind == _CHUNK and cache is not None:
-            key = ChunkCache.key(self.doc.path, where, chunk)
-            found = cache.get(key)
+        if kind == _CHUNK:
+            # Converted whole (or taken from the cache), then added entry by entry: the one
+            # path with and without a cache, so the tests of either cover both.
+            key = ChunkCache.key(self.doc.path, where, chunk) if self.cache is not None else b""
+            found = self.cache.get(key) if self.cache is not None else None
             if found is None:
-                found = self._convert_for_cache(chunk, keys, where)
+                found = self._converted_entries(chunk, keys, where)
                 if found is None:
                     return False
-                cache.put(key, found)
+                if self.cache is not None:
+                    self.cache.put(key, found)
             # Replayed as `_entries` would have met them: a duplicate key is found against
             # `out`, between the findings of its key's text and those of its value.
             for name, key_findings, value, value_findings in found:
@@ -776,20 +776,10 @@ class _Converter:
         finally:
             self.t = None  # this chunk's tree goes before the next is parsed
 
-    def _convert(self, chunk: memoryview, keys: list[bytes], out: dict[str, Any], where: _Where) -> bool:
-        """Add the entries of `chunk` to `out`; False when it is not a mapping of `keys`."""
-        t = self.t = self._parsed(chunk, keys)
-        try:
-            if t is None:
-                return False
-            self._entries(t.first_child(t.root_id()), out, where)
-            return True
-        finally:
-            self.t = None
-
-    def _convert_for_cache(self, chunk: memoryview, keys: list[bytes], where: _Where) -> list[tuple[Any, ...]] | None:
-        """The chunk's entries as `ChunkCache` keeps them, in order: (key, findings of the
-        key's text, value, findings of the value), duplicates not yet looked for."""
+    def _converted_entries(self, chunk: memoryview, keys: list[bytes], where: _Where) -> list[tuple[Any, ...]] | None:
+        """The chunk's entries in order, as `ChunkCache` keeps them: (key, findings of the
+        key's text, value, findings of the value), duplicates not yet looked for; None when
+        the chunk is not a mapping of `keys`."""
         t = self.t = self._parsed(chunk, keys)
         if t is None:
             return None
