@@ -18,19 +18,24 @@ Each case records which spec keyword it covers, for the keyword-coverage report.
 
 from __future__ import annotations
 
+import ast
+import functools
+import hashlib
 import json
 import random
 import re
 import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator
+from typing import Any, BinaryIO
 
 from . import ir
-from .diagnostics import join_pointer, split_pointer
-from .lint import schema_errors
+from .diagnostics import AiccgenError, join_pointer, split_pointer
+from .lint import schema_errors, value_checker
+from .memo import FrameStore, code_stamp
 from .samples import first_type, pattern_sample, pattern_violation, sample, string_of_length
-from .specset import SpecSet, iter_operations
+from .specset import SpecSet, get_pointer, iter_operations
 
 KEYWORDS = ("maxLength", "minLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "pattern",
             "enum", "required")
@@ -168,6 +173,57 @@ class Cases:
     #: (case id, keyword id, polarity) per keyword a case covers: what the coverage report
     #: needs, without keeping each case's `covers` dicts (25 MiB at 1000 operations).
     covered: list[tuple[str, str, str]]
+    #: operations and code tables whose cases were taken from the cache folder, and made (`_Memo`)
+    reused: int = 0
+    computed: int = 0
+
+
+#: One keyword a case covers, as a case records it: (file, pointer, keyword, value, polarity).
+#: Its id in the keyword table is given when the case is written (`CaseBuilder._write`).
+Cover = tuple[str, str, str, Any, str]
+#: One case as an operation's work leaves it: (id before de-duplication, the case's JSON
+#: members but `id` and `covers`, what it covers). Plain data, so that it can be kept.
+Record = tuple[str, bytes, tuple[Cover, ...]]
+
+
+@dataclass(frozen=True)
+class OperationView:
+    """Everything an operation's cases read from the IR, and nothing else.
+
+    The cases are kept between runs by a hash of their inputs (`_Memo`); an input read
+    from the IR behind that hash's back would leave cases stale without a word. So
+    `CaseBuilder._operation` reads the IR only through this view (its repr is part of the
+    key) and through `CaseBuilder._table`, whose answers are recorded with the cases."""
+
+    family: str
+    auth: str
+    operation_id: str
+    const_name: str
+    method_name: str
+    response_annotation: str | None
+    retry_safe: bool
+    #: (wire path of the business code, first success value)
+    business: tuple[str, str] | None
+    params: tuple[tuple[str, str], ...]  # (keyword argument, wire name)
+    body_fields: tuple[tuple[str, str], ...]
+    #: (name, direction, value JSON, verbatim, errata ids, violation pointers, erratum fields)
+    examples: tuple[tuple[str, str, str, str | None, tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...]
+
+    @classmethod
+    def of(cls, family: ir.Family, op: ir.Operation, errata: dict[str, ir.Erratum]) -> OperationView:
+        return cls(
+            family=family.key, auth=family.auth.kind, operation_id=str(op.operation_id), const_name=op.const_name,
+            method_name=op.method_name, response_annotation=op.response_annotation, retry_safe=op.retry_safe,
+            business=(str(op.business.code_wire), str(op.business.success[0])) if op.business else None,
+            params=tuple((p.name, str(p.wire)) for p in op.params),
+            body_fields=tuple((f.name, str(f.wire)) for f in op.body_fields),
+            examples=tuple((
+                str(e.name), e.direction, str(e.value_json), None if e.verbatim is None else str(e.verbatim),
+                tuple(str(x) for x in e.errata), tuple(str(w) for w, _m in e.violations),
+                tuple(sorted({str(t).rsplit("/", 1)[-1] for eid in e.errata
+                              for t in errata[str(eid)].targets if "/properties/" in str(t)})),
+            ) for e in op.examples),
+        )
 
 
 class CaseBuilder:
@@ -188,21 +244,47 @@ class CaseBuilder:
         self.keywords: dict[str, dict[str, Any]] = {}
         self._keyword_ids: dict[tuple[str, str, str, str], str] = {}
         self.tables = {Path(t.key.split("#")[0]).name + "#" + t.key.split("#", 1)[1]: t for t in api.code_tables}
+        #: the tables `_table` was asked for while the current operation's cases were made
+        self._tables_read: dict[str, Any] = {}
+        self._records: list[Record] | None = None
+        self.reused = self.computed = 0
 
     # -- ids and bookkeeping ----------------------------------------------------------
-    def add(self, case_id: str, case: dict[str, Any]) -> None:
+    def add(self, case_id: str, case: dict[str, Any], covers: tuple[Cover, ...] = ()) -> None:
+        """One case: kept with its operation's records while those are made, else written."""
+        record = (case_id, json.dumps(case, ensure_ascii=False).encode()[1:-1], covers)
+        if self._records is not None:
+            self._records.append(record)
+        else:
+            self._write(record)
+
+    def _write(self, record: Record) -> None:
+        """A case's line of cases.json: its id made unique, its keywords given their ids.
+
+        The line is `json.dumps({"id": ..., **members, "covers": [...]})` to the byte,
+        composed from parts: per case, json.dumps of the id and of the covers list took
+        longer than taking a kept operation's cases from the cache."""
+        case_id, members, covers = record
         base, n = case_id, 1
         while case_id in self._ids:
             n += 1
             case_id = f"{base}#{n}"
         self._ids.add(case_id)
-        self.out.write(_item_break(self._count) + json.dumps({"id": case_id, **case}, ensure_ascii=False).encode())
+        parts = []
+        for file, pointer, keyword, value, polarity in covers:
+            keyword_id = self._keyword_id(file, pointer, keyword, value)
+            parts.append(b'{"keyword": ' + _json_str(keyword_id) + b', "polarity": ' + _POLARITY[polarity] + b"}")
+            self.covered.append((case_id, keyword_id, polarity))
+        self.out.write(_item_break(self._count) + b'{"id": ' + _json_str(case_id) + b", " + members
+                       + b', "covers": [' + b", ".join(parts) + b"]}")
         self._count += 1
-        if case.get("covers"):
-            self.covered.extend((case_id, c["keyword"], c["polarity"]) for c in case["covers"])
+    @staticmethod
+    def covers(site: Site, polarity: str) -> tuple[Cover, ...]:
+        value = site.value if site.keyword != "enum" else list(site.value)
+        return ((site.file, site.pointer, site.keyword, value, polarity),)
 
-    def covers(self, site: Site, polarity: str) -> list[dict[str, Any]]:
-        """What a case covers: the id of a keyword in the keyword table, and which way.
+    def _keyword_id(self, file: str, pointer: str, keyword: str, value: Any) -> str:
+        """The id of a keyword in the keyword table, entered there on first use.
 
         The keyword and its value are stored once in `keywords`, not per case: an enum's
         value list repeated in every one of its cases was a third of cases.json. The id
@@ -210,20 +292,18 @@ class CaseBuilder:
         where it comes in the table: an index renumbered every later case when a doc change
         added one keyword, so the diff of cases.json showed half the file changed.
         """
-        value = site.value if site.keyword != "enum" else list(site.value)
-        fact = (site.file, site.pointer, site.keyword, repr(value))
+        fact = (file, pointer, keyword, repr(value))
         keyword_id = self._keyword_ids.get(fact)
         if keyword_id is None:
-            tokens = (site.keyword, value) if site.keyword == "required" else (site.keyword,)
-            base = keyword_id = f"{site.file}#{join_pointer(site.pointer, *tokens)}"
+            tokens = (keyword, value) if keyword == "required" else (keyword,)
+            base = keyword_id = f"{file}#{join_pointer(pointer, *tokens)}"
             n = 1
             while keyword_id in self.keywords:  # a pointer JSON Schema would not write twice
                 n += 1
                 keyword_id = f"{base}#{n}"
             self._keyword_ids[fact] = keyword_id
-            self.keywords[keyword_id] = {"file": site.file, "pointer": site.pointer, "keyword": site.keyword,
-                                         "value": value}
-        return [{"keyword": keyword_id, "polarity": polarity}]
+            self.keywords[keyword_id] = {"file": file, "pointer": pointer, "keyword": keyword, "value": value}
+        return keyword_id
 
     # -- entry ---------------------------------------------------------------------
     def build(self) -> Cases:
@@ -237,11 +317,29 @@ class CaseBuilder:
             f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False, sort_keys=True)}".encode() for k, v in header.items()))
         self.out.write(b',\n "cases": [')
         ops = {(f.key, str(op.operation_id)): (f, op) for f in self.api.families for op in f.operations}
-        for doc in self.spec_set.documents():
-            for op_ptr, _url, method, op in iter_operations(doc.data):
-                family, op_ir = ops[(self._family_key(doc.path), str(op.get("operationId")))]
-                self._operation(doc.path, op_ptr, op, family, op_ir)
-        self._code_cases()
+        memo = _Memo.open(self.spec_set)
+        try:
+            for doc in self.spec_set.documents():
+                for op_ptr, _url, _method, op in iter_operations(doc.data):
+                    family, op_ir = ops[(self._family_key(doc.path), str(op.get("operationId")))]
+                    view = OperationView.of(family, op_ir, self.errata)
+                    key = memo.key(doc.path, op_ptr, op, view) if memo is not None else None
+                    for record in self._records_of(memo, key, functools.partial(self._operation, doc.path, op_ptr, op, view)):
+                        self._write(record)
+            if memo is not None:
+                # What the keys of the operations shared: gone before the code tables' cases
+                # add theirs, where a 1000-operation run's memory peaks.
+                memo.nodes.clear()
+            for table in self.api.code_tables:
+                key = memo.table_key(table) if memo is not None else None
+                for record in self._records_of(memo, key, functools.partial(self._code_cases, table)):
+                    self._write(record)
+        except BaseException:
+            if memo is not None:
+                memo.store.close()
+            raise
+        if memo is not None:
+            memo.store.commit()
         self.out.write(b"\n ]" if self._count else b"]")
         # The keyword table last: it is complete only once every case has been added.
         self.out.write(b',\n "keywords": {')
@@ -249,26 +347,77 @@ class CaseBuilder:
             entry = f"{json.dumps(keyword_id, ensure_ascii=False)}: {json.dumps(keyword, ensure_ascii=False)}"
             self.out.write(_item_break(n) + entry.encode())
         self.out.write(b"\n }\n}\n" if self.keywords else b"}\n}\n")
-        return Cases(self.out, self.keywords, self.covered)
+        return Cases(self.out, self.keywords, self.covered, self.reused, self.computed)
 
     def _family_key(self, path: str) -> str:
         name = Path(path).name
         return next(f.key for f in self.api.families if f.source == name)
 
+    # -- kept between runs -------------------------------------------------------------
+    def _records_of(self, memo: _Memo | None, key: bytes | None, make: Callable[[], None]) -> list[Record]:
+        """The cases `make` adds (one operation's, one code table's), taken from the cache
+        folder instead when `key`, the hash of their inputs, is found there."""
+        if memo is not None and key is not None:
+            found = memo.store.get(key)
+            if found is not None:
+                tables_read, numbered, kept = found
+                if all(self._table_answer(k) == answer for k, answer in tables_read.items()):
+                    self.reused += 1
+                    return [(case_id, members, tuple((*numbered[k], polarity) for k, polarity in covers))
+                            for case_id, members, covers in kept]
+        self._records, self._tables_read = [], {}
+        try:
+            make()
+            records = self._records
+        finally:
+            self._records = None
+        self.computed += 1
+        if memo is not None and key is not None:
+            # Each keyword once per entry, its cases naming it by number: an enum's values
+            # in each of its cases made the kept cases twice the size of cases.json.
+            numbers: dict[tuple[str, str, str, str], int] = {}
+            keywords: list[tuple[str, str, str, Any]] = []
+            kept = []
+            for case_id, members, covers in records:
+                numbered = []
+                for file, pointer, keyword, value, polarity in covers:
+                    n = numbers.setdefault((file, pointer, keyword, repr(value)), len(keywords))
+                    if n == len(keywords):
+                        keywords.append((file, pointer, keyword, value))
+                    numbered.append((n, polarity))
+                kept.append((case_id, members, tuple(numbered)))
+            memo.store.put(key, (self._tables_read, keywords, kept))
+        return records
+
+    def _table(self, file: str, pointer: str) -> ir.CodeTable | None:
+        """The code table of the enum at file#pointer; what it was asked is recorded with
+        the operation's cases (an operation's inputs that its key cannot know)."""
+        key = f"{file}#{pointer}"
+        if key not in self._tables_read:
+            self._tables_read[key] = self._table_answer(key)
+        return self.tables.get(key)
+
+    def _table_answer(self, key: str) -> Any:
+        """What the cases read of the table at `key`."""
+        table = self.tables.get(key)
+        if table is None:
+            return None
+        return (table.class_name, tuple((e.value if isinstance(e.value, int) else str(e.value), str(e.meaning))
+                                        for e in table.entries))
+
     # -- per operation -------------------------------------------------------------
-    def _operation(self, path: str, op_ptr: str, op: dict[str, Any], family: ir.Family, op_ir: ir.Operation) -> None:
-        op_id = str(op_ir.operation_id)
+    def _operation(self, path: str, op_ptr: str, op: dict[str, Any], view: OperationView) -> None:
+        op_id = view.operation_id
         rng = random.Random(op_id)
-        common = {"family": family.key, "operation": op_id, "const": op_ir.const_name, "spec": Path(path).name}
+        common = {"family": view.family, "operation": op_id, "const": view.const_name, "spec": Path(path).name}
         params = self._params(path, op_ptr, op)
         base_params = {name: self._valid_param(p, rng) for name, p in params.items() if p["required"]}
         body_schema_ptr, body_schema = self._body(path, op_ptr, op)
         base_body = self._base_body(path, body_schema_ptr, body_schema, op, rng) if body_schema_ptr else None
 
         def request_case(case_id: str, p: dict[str, Any], b: Any, expect: dict[str, Any],
-                         covers: list[dict[str, Any]]) -> None:
-            self.add(case_id, {**common, "kind": "request", "params": p, "body": b, "expect": expect,
-                               "covers": covers})
+                         covers: tuple[Cover, ...]) -> None:
+            self.add(case_id, {**common, "kind": "request", "params": p, "body": b, "expect": expect}, covers)
 
         # Parameters: each keyword of each parameter schema, and each required parameter missing.
         for name, p in params.items():
@@ -306,19 +455,19 @@ class CaseBuilder:
                     start = int(base_body.get(rule["start"], 0))
                     at = _set(_set(base_body, (rule["start"],), str(start)), (rule["end"],), str(start + rule["max"]))
                     past = _set(at, (rule["end"],), str(start + rule["max"] + 1))
-                    request_case(f"{op_id}-{rule['end']}-max-interval", base_params, at, {"ok": True}, [])
+                    request_case(f"{op_id}-{rule['end']}-max-interval", base_params, at, {"ok": True}, ())
                     request_case(f"{op_id}-{rule['end']}-max-interval+1", base_params, past,
-                                 {"ok": False, "field": rule["end"], "constraint": "max-interval"}, [])
+                                 {"ok": False, "field": rule["end"], "constraint": "max-interval"}, ())
         # Responses.
         response = self._response(path, op_ptr, op)
         if response is not None:
             rptr, rschema, base_response = response
-            if isinstance(base_response, dict) and op_ir.business is not None:
-                code_wire = str(op_ir.business.code_wire)
-                base_response = _set(base_response, tuple(split_pointer(code_wire)), str(op_ir.business.success[0]))
-            self._response_cases(path, rptr, rschema, base_response, common, op_ir, rng)
-        self._examples(path, op_ptr, op, common, op_ir)
-        self._wire_cases(common, op_ir, family, base_params, base_body)
+            if isinstance(base_response, dict) and view.business is not None:
+                code_wire, success = view.business
+                base_response = _set(base_response, tuple(split_pointer(code_wire)), success)
+            self._response_cases(path, rptr, rschema, base_response, common, rng)
+        self._examples(common, view)
+        self._wire_cases(common, view, base_params, base_body)
 
     def _params(self, path: str, op_ptr: str, op: dict[str, Any]) -> dict[str, dict[str, Any]]:
         data = self.spec_set.doc(path).data
@@ -421,97 +570,183 @@ class CaseBuilder:
         return []
 
     def _response_cases(self, path: str, rptr: str, rschema: Any, base: Any, common: dict[str, Any],
-                        op_ir: ir.Operation, rng: random.Random) -> None:
+                        rng: random.Random) -> None:
         op_id = common["operation"]
         for site in self.walker.sites(path, rptr, rschema, ()):
             wire = _wire(site.path) or "body"
             case = {**common, "kind": "response"}
             if site.keyword == "required":
-                self.add(f"{op_id}-response-{wire}-required-present", {**case, "body": base, "expect": {"ok": True},
-                                                                       "covers": self.covers(site, "positive")})
+                self.add(f"{op_id}-response-{wire}-required-present", {**case, "body": base, "expect": {"ok": True}},
+                         self.covers(site, "positive"))
                 self.add(f"{op_id}-response-{wire}-required-missing",
-                         {**case, "body": _delete(base, site.path), "expect": {"ok": False},
-                          "covers": self.covers(site, "negative")})
+                         {**case, "body": _delete(base, site.path), "expect": {"ok": False}},
+                         self.covers(site, "negative"))
                 continue
             for suffix, value, within in self._boundaries(site, rng):
                 body = _set(base, site.path, value)
                 expect: dict[str, Any] = {"ok": within}
                 if site.keyword == "enum":
                     # Response codes are open: an unlisted code decodes and is described as unknown.
-                    table = self.tables.get(f"{site.file}#{site.pointer}")
+                    table = self._table(site.file, site.pointer)
                     expect = {"ok": True, "field": list(site.path), "known": within}
                     if within and table is not None:
                         entry = next((e for e in table.entries if e.value == value), None)
                         expect.update({"table": table.class_name, "meaning": str(entry.meaning) if entry else None})
                     if within and table is None:
                         expect.pop("known")
-                self.add(f"{op_id}-response-{wire}-{site.keyword}{suffix}",
-                         {**case, "body": body, "expect": expect,
-                          "covers": self.covers(site, "positive" if within else "negative")})
+                self.add(f"{op_id}-response-{wire}-{site.keyword}{suffix}", {**case, "body": body, "expect": expect},
+                         self.covers(site, "positive" if within else "negative"))
 
     # -- examples, codes, wire, faults ---------------------------------------------
-    def _examples(self, path: str, op_ptr: str, op: dict[str, Any], common: dict[str, Any],
-                  op_ir: ir.Operation) -> None:
-        errata = self.errata
-        for example in op_ir.examples:
-            value = json.loads(example.value_json)
+    def _examples(self, common: dict[str, Any], view: OperationView) -> None:
+        for name, direction, value_json, verbatim, errata, violations, fields in view.examples:
             verbatim_json: bool | None = None
-            if example.verbatim is not None:
+            if verbatim is not None:
                 try:
-                    json.loads(example.verbatim)
+                    json.loads(verbatim)
                     verbatim_json = True
                 except ValueError:
                     verbatim_json = False
-            fields = sorted({str(t).rsplit("/", 1)[-1] for eid in example.errata
-                             for t in errata[str(eid)].targets if "/properties/" in str(t)})
-            self.add(f"{common['operation']}-example-{example.direction}-{example.name}", {
-                **common, "kind": "example", "direction": example.direction, "value": value,
-                "verbatim": str(example.verbatim) if example.verbatim is not None else None,
-                "verbatim_is_json": verbatim_json, "errata": [str(e) for e in example.errata],
-                "violations": [str(w) for w, _m in example.violations], "erratum_fields": fields,
-                "expect": {"ok": not example.violations}, "covers": [],
+            self.add(f"{common['operation']}-example-{direction}-{name}", {
+                **common, "kind": "example", "direction": direction, "value": json.loads(value_json),
+                "verbatim": verbatim, "verbatim_is_json": verbatim_json, "errata": list(errata),
+                "violations": list(violations), "erratum_fields": list(fields), "expect": {"ok": not violations},
             })
 
-    def _code_cases(self) -> None:
-        """Every value of every code table known with its meaning, and one value outside it
+    def _code_cases(self, table: ir.CodeTable) -> None:
+        """Every value of a code table known with its meaning, and one value outside it
         described as unknown: each table's enum is covered even if no operation uses it."""
-        for table in self.api.code_tables:
-            file, pointer = Path(table.key.split("#", 1)[0]).name, table.key.split("#", 1)[1]
-            values = [e.value if isinstance(e.value, int) else str(e.value) for e in table.entries]
-            site = Site(file, pointer, "enum", tuple(values), (), {})
-            for entry, value in zip(table.entries, values):
-                self.add(f"code-{table.class_name}-{_fmt(value)}", {
-                    "kind": "code", "table": table.class_name, "value": value, "name": entry.name,
-                    "meaning": str(entry.meaning), "label": str(entry.label) if entry.label else None,
-                    "other": str(table.other) if table.other else None, "covers": self.covers(site, "positive"),
-                })
-            self.add(f"code-{table.class_name}-outside", {
-                "kind": "code-outside", "table": table.class_name, "value": _outside(values, site),
-                "other": str(table.other) if table.other else None, "covers": self.covers(site, "negative"),
-            })
+        file, pointer = Path(table.key.split("#", 1)[0]).name, table.key.split("#", 1)[1]
+        values = [e.value if isinstance(e.value, int) else str(e.value) for e in table.entries]
+        site = Site(file, pointer, "enum", tuple(values), (), {})
+        for entry, value in zip(table.entries, values):
+            self.add(f"code-{table.class_name}-{_fmt(value)}", {
+                "kind": "code", "table": table.class_name, "value": value, "name": entry.name,
+                "meaning": str(entry.meaning), "label": str(entry.label) if entry.label else None,
+                "other": str(table.other) if table.other else None,
+            }, self.covers(site, "positive"))
+        self.add(f"code-{table.class_name}-outside", {
+            "kind": "code-outside", "table": table.class_name, "value": _outside(values, site),
+            "other": str(table.other) if table.other else None,
+        }, self.covers(site, "negative"))
 
-    def _wire_cases(self, common: dict[str, Any], op: ir.Operation, family: ir.Family, params: dict[str, Any],
-                    body: Any) -> None:
+    def _wire_cases(self, common: dict[str, Any], view: OperationView, params: dict[str, Any], body: Any) -> None:
         kwargs: dict[str, Any] = {}
-        for p in op.params:
-            if str(p.wire) in params:
-                kwargs[p.name] = params[str(p.wire)]
-        for f in op.body_fields:
-            if isinstance(body, dict) and str(f.wire) in body:
-                kwargs[f.name] = body[str(f.wire)]
-        call = {"method": op.method_name, "kwargs": kwargs, "response": op.response_annotation,
-                "business": bool(op.business), "retry_safe": op.retry_safe,
-                "token": family.auth.kind == "token-source"}
+        for name, wire in view.params:
+            if wire in params:
+                kwargs[name] = params[wire]
+        for name, wire in view.body_fields:
+            if isinstance(body, dict) and wire in body:
+                kwargs[name] = body[wire]
+        call = {"method": view.method_name, "kwargs": kwargs, "response": view.response_annotation,
+                "business": view.business is not None, "retry_safe": view.retry_safe,
+                "token": view.auth == "token-source"}
         op_id = common["operation"]
         for mode in ("sync", "async"):
-            self.add(f"{op_id}-wire-{mode}", {**common, "kind": "wire", "mode": mode, "call": call, "covers": []})
+            self.add(f"{op_id}-wire-{mode}", {**common, "kind": "wire", "mode": mode, "call": call})
         faults = ["429", "500", "timeout", "malformed"]
-        if family.auth.kind == "token-source":
+        if view.auth == "token-source":
             faults.append("401-refresh")
-        if op.business is not None:
+        if view.business is not None:
             faults.append("unknown-code")
         for fault in faults:
-            self.add(f"{op_id}-fault-{fault}", {**common, "kind": "fault", "fault": fault, "call": call, "covers": []})
+            self.add(f"{op_id}-fault-{fault}", {**common, "kind": "fault", "fault": fault, "call": call})
+
+
+class _Memo:
+    """The cases of each operation, kept in the cache folder by a hash of their inputs.
+
+    An operation's cases are a function of: the operation in its spec file, with its path
+    item's parameters and everything their `$ref`s reach, transitively and across files
+    (hashed here as the repr of each node reached, which tells 1, 1.0 and True apart and
+    keeps key order); its `OperationView`; which validator checks examples (lint's choice
+    for the whole spec set); the code tables `CaseBuilder._table` answered (recorded with
+    the cases and asked again before they are used); and this package's code (the
+    store's stamp). Case ids and keyword ids are given when the cases are written, so a
+    kept operation still gets the ids the whole run would give it.
+    """
+
+    _FORMAT = 1
+    #: a `$ref` member in the repr of a node: the ref's string literal
+    _REF = re.compile(r"""'\$ref': ('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")
+
+    def __init__(self, spec_set: SpecSet, store: FrameStore) -> None:
+        self.spec_set = spec_set
+        self.store = store
+        self._checker = value_checker(spec_set).__name__
+        self.nodes: dict[tuple[str, str], tuple[bytes, tuple[tuple[str, str], ...]] | None] = {}
+
+    @classmethod
+    def open(cls, spec_set: SpecSet) -> _Memo | None:
+        if spec_set.cache_dir is None:
+            return None
+        return cls(spec_set, FrameStore(spec_set.cache_dir / "cases.marshal", _memo_stamp()))
+
+    def key(self, path: str, op_ptr: str, op: dict[str, Any], view: OperationView) -> bytes | None:
+        """The hash of the operation's inputs; None when a `$ref` it reaches cannot be followed."""
+        item_ptr = op_ptr.rsplit("/", 1)[0]
+        item = self.spec_set.doc(path).data["paths"][split_pointer(op_ptr)[1]]
+        h = hashlib.blake2b(digest_size=16)
+        h.update(f"{self._FORMAT}\0{self._checker}\0{view!r}\0".encode("utf-8", "surrogatepass"))
+        todo: list[tuple[str, str, Any]] = [(path, op_ptr, op), (path, item_ptr + "/parameters", item.get("parameters"))]
+        seen = {(p, q) for p, q, _v in todo}
+        while todo:
+            node = self._node(*todo.pop())
+            if node is None:
+                return None
+            node_digest, refs = node
+            h.update(node_digest)
+            for target in refs:
+                if target not in seen:
+                    seen.add(target)
+                    todo.append((*target, _LOOK_UP))
+        return h.digest()
+
+    def table_key(self, table: ir.CodeTable) -> bytes:
+        """The hash of what a code table's cases read of it."""
+        facts = (self._FORMAT, "table", table.key, table.class_name, table.other,
+                 tuple((e.value, e.name, e.meaning, e.label) for e in table.entries))
+        return hashlib.blake2b(repr(facts).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+    def _node(self, path: str, pointer: str, value: Any) -> tuple[bytes, tuple[tuple[str, str], ...]] | None:
+        """(hash of where the node is and what it holds, where its `$ref`s lead); one
+        answer per node, as the operations of a file share their components. `value`:
+        the node, or None to look it up (a node reached by a `$ref`)."""
+        shared = value is _LOOK_UP  # an operation's own nodes are reached once: not kept
+        found = self.nodes.get((path, pointer), False) if shared else False
+        if found is not False:
+            return found  # type: ignore[return-value]
+        answer: tuple[bytes, tuple[tuple[str, str], ...]] | None
+        try:
+            if value is _LOOK_UP:
+                value = get_pointer(self.spec_set.doc(path).data, pointer)
+            text = repr(value)
+            refs = []
+            for literal in self._REF.findall(text):
+                ref = self.spec_set.resolve(path, ast.literal_eval(literal), loaded_only=True)
+                refs.append((ref.path, ref.pointer))
+            answer = (hashlib.blake2b(f"{path}\0{pointer}\0{text}".encode("utf-8", "surrogatepass"),
+                                      digest_size=16).digest(), tuple(refs))
+        except (AiccgenError, LookupError, ValueError, SyntaxError):
+            # A reference lint reports, one inside an x- extension, or text that reads like
+            # one inside a string: this operation's cases are made every run.
+            answer = None
+        if shared:
+            self.nodes[(path, pointer)] = answer
+        return answer
+
+
+_LOOK_UP: Any = object()
+
+
+@functools.cache
+def _memo_stamp() -> str:
+    """The cases depend on this package's code (the samples, the walker, the example check)
+    and on the validator's version."""
+    from importlib.metadata import version
+
+    package = Path(__file__).parent
+    return code_stamp(f"cases {_Memo._FORMAT}", *sorted(package.glob("*.py")), extra=f"jsonschema {version('jsonschema')}")
 
 
 def _outside(values: list[Any], site: Site) -> Any:
@@ -527,6 +762,15 @@ def _outside(values: list[Any], site: Site) -> Any:
         if candidate not in known:
             return candidate
     return "zz-not-a-code-" + str(len(known))
+
+
+def _json_str(text: str) -> bytes:
+    """`json.dumps(text, ensure_ascii=False)`, without the encoder's set-up per call."""
+    return _encode_str(text).encode()
+
+
+_encode_str: Any = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_POLARITY = {p: _json_str(p) for p in ("positive", "negative")}
 
 
 def _item_break(n: int) -> bytes:

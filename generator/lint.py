@@ -263,6 +263,11 @@ def _value_checking(spec_set: SpecSet) -> tuple[Any, _Answers]:
 _VALUE_CHECKING: dict[int, tuple[weakref.ref[SpecSet], Any, _Answers]] = {}
 
 
+def value_checker(spec_set: SpecSet) -> Any:
+    """The validator class `schema_errors` checks this spec set's values with."""
+    return _value_checking(spec_set)[0]
+
+
 def schema_errors(ctx_or_set: Any, path: str, schema_pointer: str, value: Any) -> list[tuple[str, str]]:
     """(instance pointer, message) for each way `value` breaks the schema at
     `path#schema_pointer`. Shared by lint and the contract-test generator."""

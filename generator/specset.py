@@ -83,11 +83,12 @@ class SpecSet:
         return list(self._docs.values())
 
     # -- references ------------------------------------------------------------------
-    def resolve(self, base_path: str, ref: str) -> Ref:
+    def resolve(self, base_path: str, ref: str, *, loaded_only: bool = False) -> Ref:
         """Follow one `$ref` from the document at `base_path`.
 
         Raises AiccgenError with a finding that names the referring file; the caller
-        adds the pointer of the `$ref` itself.
+        adds the pointer of the `$ref` itself. `loaded_only`: a file not loaded yet is
+        an error too (for a caller that must not load more than the run did).
         """
         file_part, _, fragment = ref.partition("#")
         if file_part.startswith(("http://", "https://")):
@@ -97,7 +98,7 @@ class SpecSet:
             if file_part.startswith("file://"):
                 file_part = unquote(file_part[len("file://"):])
             target = os.path.normpath(os.path.join(os.path.dirname(base_path), unquote(file_part)))
-            if not os.path.isfile(target):
+            if not os.path.isfile(target) or loaded_only and os.path.abspath(target) not in self._docs:
                 raise AiccgenError(error("ref", f"$ref {ref!r}: no file {file_part}", base_path))
         try:
             data = self.doc(target).data

@@ -33,11 +33,9 @@ import functools
 import hashlib
 import io
 import json
-import marshal
 import math
 import os
 import re
-import struct
 import sys
 import zlib
 from dataclasses import dataclass, field
@@ -45,6 +43,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .diagnostics import AiccgenError, Finding, Level, error, join_pointer, split_pointer
+from .memo import FrameStore, code_stamp
 
 #: Files bigger than this are located with a cheap text scan only, because ruamel.yaml's
 #: composer needs ~5 s per MB.
@@ -423,10 +422,12 @@ def _load_chunked(path: str, source: bytes, cache: ChunkCache | None = None) -> 
         return None
     doc = YamlDocument(path, source, None)
     data = _Converter(None, doc, cache).chunks(source, jobs)
+    if cache is not None and data is not None:
+        cache.save()
+    elif cache is not None:
+        cache.close()  # declined: the file is parsed whole, and the last cache stays
     if data is None:
         return None
-    if cache is not None:
-        cache.save()
     doc.data = data
     return doc
 
@@ -436,52 +437,33 @@ class ChunkCache:
 
     Converting rapidyaml's tree to Python data is most of a large spec's load (0.25 s of
     0.27 s for the 1.3 MB synthetic spec, 3 s for the 13 MB one), and after a one-field
-    edit all but one chunk convert to what they did before. Each chunk's entries and findings are stored under a
-    hash of the file's path, the pointer of the mapping it fills and its bytes; a chunk
-    with the same hash is taken from here instead of being parsed. A run keeps the chunks
-    it used and drops the rest, so the file holds one spec's worth.
-
-    Stored with `marshal`: plain data only, so reading a cache file cannot run code (as a
-    pickle could), and about as fast to read as a pickle. Each chunk is its own frame with
-    its length and hash, written one after the other: one marshal of the whole cache was a
-    9 MB string at the end of the load, which raised a cold run's peak. A frame whose hash
-    does not match ends the reading there, and a file written by another Python or another
-    version of this module, or that cannot be read at all, is a cold cache.
+    edit all but one chunk convert to what they did before. Each chunk's entries and
+    findings are stored (`memo.FrameStore`) under a hash of the file's path, the pointer
+    of the mapping it fills and its bytes; a chunk with the same hash is taken from there
+    instead of being parsed.
     """
 
-    _FORMAT = 2
+    _FORMAT = 3
 
-    def __init__(self, file: Path, entries: dict[bytes, Any]) -> None:
-        self.file = file
-        self._entries = entries
-        self._used: dict[bytes, Any] = {}
-        self.hits = self.misses = 0
+    def __init__(self, store: FrameStore) -> None:
+        self.store = store
 
     @classmethod
     def open(cls, cache_dir: Path, path: str) -> ChunkCache:
         name = hashlib.blake2b(os.path.abspath(path).encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
-        file = cache_dir / "parsed" / f"{name}.marshal"
-        entries: dict[bytes, Any] = {}
-        try:
-            raw = memoryview(file.read_bytes())
-        except OSError:
-            return cls(file, entries)  # no cache yet
-        stamp = _cache_stamp().encode()
-        if bytes(raw[: len(stamp)]) != stamp:
-            return cls(file, entries)  # another Python, rapidyaml or aiccgen wrote it
-        at = len(stamp)
-        while at + _FRAME.size <= len(raw):
-            size, digest = _FRAME.unpack_from(raw, at)
-            frame = raw[at + _FRAME.size : at + _FRAME.size + size]
-            if len(frame) != size or hashlib.blake2b(frame, digest_size=16).digest() != digest:
-                break  # damaged or cut short: what was read before is sound
-            try:
-                key, value = marshal.loads(frame)
-            except (EOFError, ValueError, TypeError):
-                break
-            entries[key] = value
-            at += _FRAME.size + size
-        return cls(file, entries)
+        return cls(FrameStore(cache_dir / "parsed" / f"{name}.marshal", _cache_stamp()))
+
+    @property
+    def file(self) -> Path:
+        return self.store.file
+
+    @property
+    def hits(self) -> int:
+        return self.store.hits
+
+    @property
+    def misses(self) -> int:
+        return self.store.misses
 
     @staticmethod
     def key(path: str, where: _Where, chunk: memoryview) -> bytes:
@@ -491,37 +473,16 @@ class ChunkCache:
         return h.digest()
 
     def get(self, key: bytes) -> Any:
-        found = self._entries.get(key)
-        if found is not None:
-            self._used[key] = found
-            self.hits += 1
-        else:
-            self.misses += 1
-        return found
+        return self.store.get(key)
 
     def put(self, key: bytes, value: Any) -> None:
-        self._used[key] = value
+        self.store.put(key, value)
 
     def save(self) -> None:
-        if self._used.keys() == self._entries.keys():
-            return  # every chunk was found here, and nothing else is kept: nothing to write
-        tmp = self.file.with_name(f"{self.file.name}.{os.getpid()}.tmp")
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            with tmp.open("wb") as out:
-                out.write(_cache_stamp().encode())
-                for key, value in self._used.items():
-                    frame = marshal.dumps((key, value))
-                    out.write(_FRAME.pack(len(frame), hashlib.blake2b(frame, digest_size=16).digest()) + frame)
-            os.replace(tmp, self.file)
-        except (OSError, ValueError):
-            # The cache only saves time; a full disk leaves no half-written file behind.
-            with contextlib.suppress(OSError):
-                tmp.unlink(missing_ok=True)
+        self.store.commit()
 
-
-#: A `ChunkCache` frame's header: the length of the marshalled (key, entries) and its hash.
-_FRAME = struct.Struct("<I16s")
+    def close(self) -> None:
+        self.store.close()
 
 
 @functools.cache
@@ -530,8 +491,7 @@ def _cache_stamp() -> str:
     (the strict scalar rules), rapidyaml's version and Python's (marshal's format)."""
     import ryml
 
-    own = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=12).hexdigest()
-    return f"aiccgen chunks {ChunkCache._FORMAT} {own} {getattr(ryml, '__version__', '?')} {sys.version}\n"
+    return code_stamp(f"chunks {ChunkCache._FORMAT}", Path(__file__), extra=getattr(ryml, "__version__", "?"))
 
 
 def _plan(src: bytes) -> list[_Job] | None:

@@ -603,7 +603,7 @@ def test_a_cache_file_is_kept_to_what_the_last_load_used(monkeypatch: pytest.Mon
         cached(spec_like(300, edited=n * 50), monkeypatch, tmp_path, chunk_bytes=4000)
     _, last = cached(spec_like(300, edited=200), monkeypatch, tmp_path, chunk_bytes=4000)
     assert last.misses == 0
-    assert len(yamlio.ChunkCache.open(tmp_path, PATH)._entries) == last.hits
+    assert len(yamlio.ChunkCache.open(tmp_path, PATH).store) == last.hits
 
 
 @pytest.mark.parametrize("damage", ["truncated", "flipped byte", "garbage", "other stamp", "directory"])
@@ -655,15 +655,28 @@ def test_a_failed_save_leaves_the_last_cache_and_no_partial_file(monkeypatch: py
     _, cold = cached(RICH, monkeypatch, tmp_path)
     kept = cold.file.read_bytes()
     calls = []
+    real_open = Path.open
 
-    def failing(value: Any) -> bytes:
-        calls.append(1)
-        if len(calls) > 2:
-            raise OSError(28, "No space left on device")
-        return marshal_dumps(value)
+    class FullDisk:
+        """A file whose third write finds the disk full."""
 
-    marshal_dumps = yamlio.marshal.dumps
-    monkeypatch.setattr(yamlio.marshal, "dumps", failing)
+        def __init__(self, f: Any) -> None:
+            self.f = f
+
+        def write(self, data: bytes) -> int:
+            calls.append(1)
+            if len(calls) > 2:
+                raise OSError(28, "No space left on device")
+            return self.f.write(data)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.f, name)
+
+    def opening(path: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        f = real_open(path, mode, *args, **kwargs)
+        return FullDisk(f) if "w" in mode else f
+
+    monkeypatch.setattr(Path, "open", opening)
     got, _ = cached(RICH.replace("plain text", "plain words"), monkeypatch, tmp_path)
     assert got == whole(RICH.replace("plain text", "plain words"))
     assert len(calls) > 2
