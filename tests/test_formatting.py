@@ -82,6 +82,36 @@ def test_format_python_mixes_kept_and_formatted_statements() -> None:
     assert cache.misses == 1  # only the statement black can change
 
 
+def test_a_saved_cache_remembers_what_black_keeps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warm run neither tokenizes nor parses a statement it has seen, and lays the
+    module out as a cold run does; a cache saved by other code forgets what it kept."""
+    from generator import formatting
+
+    text = "\n\n".join([*KEPT.values(), SENT["call on one line"]])
+    expected = black.format_str(text, mode=MODE)
+    assert expected != text
+    cold = BlackCache(tmp_path / "black.json")
+    assert formatting.format_utf8(text.encode(), cold) == expected.encode()
+    cold.save()
+    assert len(cold.kept) == len(KEPT) and cold.misses == 1
+
+    def refused(*_args: object) -> None:
+        raise AssertionError("a statement the cache knows was looked at again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(formatting, "_black_keeps", refused)
+        patch.setattr(formatting.ast, "parse", refused)
+        patch.setattr(formatting, "_black", refused)
+        warm = BlackCache.load(tmp_path / "black.json")
+        assert formatting.format_utf8(text.encode(), warm) == expected.encode()
+    with monkeypatch.context() as patch:  # the str path (user templates) finds its statements by parsing
+        patch.setattr(formatting, "_black_keeps", refused)
+        patch.setattr(formatting, "_black", refused)
+        assert format_python(text, warm) == expected
+    monkeypatch.setattr(formatting, "_keeps_version", lambda: "other code")
+    assert BlackCache.load(tmp_path / "black.json").kept == set()
+
+
 def test_diff_summary_counts_changed_lines() -> None:
     old = "".join(f"line {i}\n" for i in range(10_000)).encode()
     one = old.replace(b"line 5000\n", b"line five thousand\n")
