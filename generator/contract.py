@@ -278,8 +278,10 @@ class CaseBuilder:
         self.out.write(_item_break(self._count) + b'{"id": ' + _json_str(case_id) + b", " + members
                        + b', "covers": [' + b", ".join(parts) + b"]}")
         self._count += 1
+
     @staticmethod
     def covers(site: Site, polarity: str) -> tuple[Cover, ...]:
+        """What a case covers; the keyword's id is given when the case is written."""
         value = site.value if site.keyword != "enum" else list(site.value)
         return ((site.file, site.pointer, site.keyword, value, polarity),)
 
@@ -360,11 +362,10 @@ class CaseBuilder:
         if memo is not None and key is not None:
             found = memo.store.get(key)
             if found is not None:
-                tables_read, numbered, kept = found
+                tables_read, packed = found[0], found[1:]
                 if all(self._table_answer(k) == answer for k, answer in tables_read.items()):
                     self.reused += 1
-                    return [(case_id, members, tuple((*numbered[k], polarity) for k, polarity in covers))
-                            for case_id, members, covers in kept]
+                    return _unpack(*packed)
         self._records, self._tables_read = [], {}
         try:
             make()
@@ -373,20 +374,7 @@ class CaseBuilder:
             self._records = None
         self.computed += 1
         if memo is not None and key is not None:
-            # Each keyword once per entry, its cases naming it by number: an enum's values
-            # in each of its cases made the kept cases twice the size of cases.json.
-            numbers: dict[tuple[str, str, str, str], int] = {}
-            keywords: list[tuple[str, str, str, Any]] = []
-            kept = []
-            for case_id, members, covers in records:
-                numbered = []
-                for file, pointer, keyword, value, polarity in covers:
-                    n = numbers.setdefault((file, pointer, keyword, repr(value)), len(keywords))
-                    if n == len(keywords):
-                        keywords.append((file, pointer, keyword, value))
-                    numbered.append((n, polarity))
-                kept.append((case_id, members, tuple(numbered)))
-            memo.store.put(key, (self._tables_read, keywords, kept))
+            memo.store.put(key, (self._tables_read, *_pack(records)))
         return records
 
     def _table(self, file: str, pointer: str) -> ir.CodeTable | None:
@@ -762,6 +750,28 @@ def _outside(values: list[Any], site: Site) -> Any:
         if candidate not in known:
             return candidate
     return "zz-not-a-code-" + str(len(known))
+
+
+def _pack(records: list[Record]) -> tuple[list[tuple[str, str, str, Any]], list[Any]]:
+    """Records as `_Memo` keeps them: each keyword once, its cases naming it by number (an
+    enum's values in each of its cases made the kept cases twice the size of cases.json)."""
+    numbers: dict[tuple[str, str, str, str], int] = {}
+    keywords: list[tuple[str, str, str, Any]] = []
+    kept = []
+    for case_id, members, covers in records:
+        numbered = []
+        for file, pointer, keyword, value, polarity in covers:
+            n = numbers.setdefault((file, pointer, keyword, repr(value)), len(keywords))
+            if n == len(keywords):
+                keywords.append((file, pointer, keyword, value))
+            numbered.append((n, polarity))
+        kept.append((case_id, members, tuple(numbered)))
+    return keywords, kept
+
+
+def _unpack(keywords: list[tuple[str, str, str, Any]], kept: list[Any]) -> list[Record]:
+    return [(case_id, members, tuple((*keywords[n], polarity) for n, polarity in covers))
+            for case_id, members, covers in kept]
 
 
 def _json_str(text: str) -> bytes:

@@ -139,6 +139,14 @@ def test_a_damaged_store_costs_time_not_correctness(specs: Path, tmp_path: Path,
 STAMP = "test store 1\n"
 
 
+def stored(file: Path, **payloads: Any) -> None:
+    """A store at `file` holding `payloads`, keyed by their names (16 bytes each)."""
+    store = memo.FrameStore(file, STAMP)
+    for name, value in payloads.items():
+        store.put(name.encode() * 16, value)
+    store.commit()
+
+
 def test_a_store_keeps_what_a_run_used(tmp_path: Path) -> None:
     file = tmp_path / "s.marshal"
     first = memo.FrameStore(file, STAMP)
@@ -160,9 +168,7 @@ def test_a_store_keeps_what_a_run_used(tmp_path: Path) -> None:
 
 def test_a_run_that_used_exactly_the_store_leaves_the_file_alone(tmp_path: Path) -> None:
     file = tmp_path / "s.marshal"
-    store = memo.FrameStore(file, STAMP)
-    store.put(b"a" * 16, 1)
-    store.commit()
+    stored(file, a=1)
     before = os.stat(file)
     again = memo.FrameStore(file, STAMP)
     assert again.get(b"a" * 16) == 1
@@ -174,9 +180,7 @@ def test_a_run_that_used_exactly_the_store_leaves_the_file_alone(tmp_path: Path)
 
 def test_a_run_that_fails_keeps_the_last_store(tmp_path: Path) -> None:
     file = tmp_path / "s.marshal"
-    store = memo.FrameStore(file, STAMP)
-    store.put(b"a" * 16, 1)
-    store.commit()
+    stored(file, a=1)
     kept = file.read_bytes()
     failing = memo.FrameStore(file, STAMP)
     failing.put(b"b" * 16, 2)
@@ -187,19 +191,14 @@ def test_a_run_that_fails_keeps_the_last_store(tmp_path: Path) -> None:
 
 def test_what_marshal_cannot_keep_is_not_kept(tmp_path: Path) -> None:
     file = tmp_path / "s.marshal"
-    store = memo.FrameStore(file, STAMP)
-    store.put(b"a" * 16, object())
-    store.put(b"b" * 16, 2)
-    store.commit()
+    stored(file, a=object(), b=2)
     again = memo.FrameStore(file, STAMP)
     assert again.get(b"a" * 16) is None and again.get(b"b" * 16) == 2
 
 
 def test_a_store_of_another_stamp_is_empty(tmp_path: Path) -> None:
     file = tmp_path / "s.marshal"
-    store = memo.FrameStore(file, STAMP)
-    store.put(b"a" * 16, 1)
-    store.commit()
+    stored(file, a=1)
     assert len(memo.FrameStore(file, "test store 2\n")) == 0
     with pytest.raises(ValueError):
         memo.FrameStore(file, "two\nlines\n")
